@@ -1,0 +1,65 @@
+/// Configuration of a Gateway process.
+///
+/// Read with `GatewayConfig(from:)` from `config/gateway.env` plus the environment; tests build it in code.
+public struct GatewayConfig: Sendable {
+    /// Settings shared by every node kind.
+    public var node: NodeSettings
+    /// HS256 key for tokens (`JWT_SECRET`), at least 32 bytes; required.
+    public var jwtSecret: String
+    /// Lifetime of an issued token (`TOKEN_TTL_SECONDS`, default 86400).
+    public var tokenTTL: Duration
+    /// Largest accepted REST request body (`MAX_BODY_BYTES`, default 65536); larger gets 413.
+    public var maxBodyBytes: Int
+    /// Origins allowed by CORS (`CORS_ALLOWED_ORIGINS`, comma-separated, `*` for any; default `*`).
+    public var corsAllowedOrigins: [String]
+    /// scrypt cost as log2(N) (`SCRYPT_LOG2N`, default 15, i.e. N = 32768, r = 8, p = 1).
+    public var scryptLog2N: Int
+    /// Password hashes allowed to wait for a hashing thread (`MAX_PENDING_PASSWORD_HASHES`, default 64);
+    /// past that, register and login answer 429 instead of queueing without bound.
+    public var maxPendingPasswordHashes: Int
+    /// Longest wait for Postgres or Redis inside one request before it answers 503 (`STORAGE_TIMEOUT_MS`, default 5000).
+    public var storageTimeout: Duration
+
+    /// The smallest accepted `JWT_SECRET`, in bytes (HS256 keys shorter than the hash are weak, and jwt-kit traps on them).
+    public static let minimumSecretBytes = 32
+
+    public init(
+        node: NodeSettings,
+        jwtSecret: String,
+        tokenTTL: Duration = .seconds(86_400),
+        maxBodyBytes: Int = 65_536,
+        corsAllowedOrigins: [String] = ["*"],
+        scryptLog2N: Int = 15,
+        maxPendingPasswordHashes: Int = 64,
+        storageTimeout: Duration = .seconds(5)
+    ) throws {
+        guard jwtSecret.utf8.count >= Self.minimumSecretBytes else {
+            throw ConfigError(
+                setting: "JWT_SECRET",
+                reason: "must be at least \(Self.minimumSecretBytes) bytes (got \(jwtSecret.utf8.count))"
+            )
+        }
+        self.node = node
+        self.jwtSecret = jwtSecret
+        self.tokenTTL = tokenTTL
+        self.maxBodyBytes = maxBodyBytes
+        self.corsAllowedOrigins = corsAllowedOrigins
+        self.scryptLog2N = scryptLog2N
+        self.maxPendingPasswordHashes = maxPendingPasswordHashes
+        self.storageTimeout = storageTimeout
+    }
+
+    /// Reads every setting from `source`, validating each.
+    public init(from source: ConfigSource, processID: Int32) throws {
+        try self.init(
+            node: NodeSettings(from: source, kind: "gateway", defaultPort: 8080, processID: processID),
+            jwtSecret: source.required("JWT_SECRET"),
+            tokenTTL: .seconds(try source.int("TOKEN_TTL_SECONDS", default: 86_400, in: 60...31_536_000)),
+            maxBodyBytes: try source.int("MAX_BODY_BYTES", default: 65_536, in: 1_024...16_777_216),
+            corsAllowedOrigins: source.list("CORS_ALLOWED_ORIGINS", default: ["*"]),
+            scryptLog2N: try source.int("SCRYPT_LOG2N", default: 15, in: 10...20),
+            maxPendingPasswordHashes: try source.int("MAX_PENDING_PASSWORD_HASHES", default: 64, in: 1...100_000),
+            storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000)
+        )
+    }
+}

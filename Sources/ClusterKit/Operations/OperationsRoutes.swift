@@ -1,0 +1,40 @@
+import Hummingbird
+import Prometheus
+
+/// `/healthz`, `/readyz` and `/metrics`, the same on every node kind.
+public struct OperationsRoutes: Sendable {
+    let readiness: ReadinessProbe
+    let metrics: PrometheusCollectorRegistry
+
+    public init(readiness: ReadinessProbe, metrics: PrometheusCollectorRegistry) {
+        self.readiness = readiness
+        self.metrics = metrics
+    }
+
+    public func add<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        router.get("healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
+        router.get("readyz") { _, _ in
+            if let problem = await readiness.check() {
+                return Self.json(.serviceUnavailable, #"{"error":{"code":"unavailable","message":"not ready: \#(problem)"}}"#)
+            }
+            return Self.json(.ok, #"{"status":"ready"}"#)
+        }
+        router.get("metrics") { _, _ in
+            var bytes: [UInt8] = []
+            metrics.emit(into: &bytes)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+            )
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

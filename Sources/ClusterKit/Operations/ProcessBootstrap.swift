@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// What every executable does first: read its configuration, set up logging and metrics.
+public enum ProcessBootstrap {
+    /// Reads `file` (or `CHORUS_CONFIG`) plus the environment and builds a configuration with `make`.
+    /// On a `ConfigError`, prints one line naming the setting to stderr and exits with status 1.
+    public static func loadConfig<Config>(
+        kind: String, file: String?, _ make: (ConfigSource, Int32) throws -> Config
+    ) -> Config {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            let source = try ConfigSource(file: file ?? environment["CHORUS_CONFIG"], environment: environment)
+            return try make(source, getpid())
+        } catch {
+            FileHandle.standardError.write(Data("\(kind): \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Logs to stderr at `level`; returns the process's logger.
+    public static func bootstrapLogging(label: String, nodeID: String, level: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: label)
+        logger[metadataKey: "node"] = "\(nodeID)"
+        return logger
+    }
+
+    /// Routes swift-metrics to a Prometheus registry and returns it (served at `/metrics`).
+    public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }
+}

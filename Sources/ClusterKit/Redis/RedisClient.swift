@@ -1,0 +1,78 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A Redis command client that keeps one pipelined connection open and reconnects with jittered
+/// backoff when it is lost. While disconnected, commands fail at once with `RedisError.notConnected`
+/// (callers answer `unavailable`) instead of queueing without bound.
+///
+/// Run it as a `Service`; it closes its connection on graceful shutdown.
+public final class RedisClient: Service, Sendable {
+    private let url: RedisURL
+    private let eventLoopGroup: any EventLoopGroup
+    private let commandTimeout: Duration
+    private let logger: Logger
+    private let current = Mutex<RedisConnection?>(nil)
+
+    public init(
+        url: RedisURL,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        commandTimeout: Duration = .seconds(3),
+        logger: Logger
+    ) {
+        self.url = url
+        self.eventLoopGroup = eventLoopGroup
+        self.commandTimeout = commandTimeout
+        self.logger = logger
+    }
+
+    /// `true` while a connection is open.
+    public var isConnected: Bool { current.withLock { $0 != nil } }
+
+    /// Sends one command; see `RedisConnection.send`.
+    @discardableResult
+    public func send(_ arguments: [RedisArgument]) async throws -> RedisReply {
+        try await connection().send(arguments)
+    }
+
+    /// Sends several commands in one write; see `RedisConnection.pipeline`.
+    public func pipeline(_ commands: [[RedisArgument]]) async throws -> [RedisReply] {
+        try await connection().pipeline(commands)
+    }
+
+    private func connection() throws -> RedisConnection {
+        guard let connection = current.withLock({ $0 }) else { throw RedisError.notConnected }
+        return connection
+    }
+
+    public func run() async throws {
+        var backoff = Backoff()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    let connection = try await RedisConnection.connect(
+                        to: url, eventLoopGroup: eventLoopGroup, timeout: commandTimeout
+                    )
+                    current.withLock { $0 = connection }
+                    backoff.reset()
+                    logger.info("redis connected", metadata: ["redis": "\(url)"])
+                    await withTaskCancellationHandler {
+                        await connection.waitUntilClosed()
+                    } onCancel: {
+                        connection.close()
+                    }
+                    current.withLock { $0 = nil }
+                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    logger.warning("redis connection lost", metadata: ["redis": "\(url)"])
+                } catch {
+                    logger.warning("redis connect failed", metadata: ["redis": "\(url)", "error": "\(error)"])
+                }
+                try? await Task.sleep(for: backoff.nextDelay())
+            }
+        } onGracefulShutdown: {
+            self.current.withLock { $0 }?.close()
+        }
+    }
+}

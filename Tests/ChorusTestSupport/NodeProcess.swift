@@ -1,0 +1,61 @@
+import ClusterKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// A Chorus node (Gateway or RoomWorker) running as a real process on a free port.
+public final class NodeProcess: Sendable {
+    public let process: ChildProcess
+    public let port: Int
+    public let nodeID: String
+
+    /// Starts `executable` (`Gateway` or `RoomWorker` from the build directory) against the run's Redis
+    /// and Postgres, with `environment` added.
+    public init(_ executable: String, nodeID: String, environment: [String: String] = [:]) throws {
+        let port = try freePort()
+        var env: [String: String] = [
+            "PORT": String(port),
+            "HOST": "127.0.0.1",
+            "NODE_ID": nodeID,
+            "DATABASE_URL": ProcessInfo.processInfo.environment["CHORUS_TEST_DATABASE_URL"] ?? "",
+            "REDIS_URL": ProcessInfo.processInfo.environment["CHORUS_TEST_REDIS_URL"] ?? "",
+            "LOG_LEVEL": "warning",
+            "DATABASE_POOL_SIZE": "4",
+        ]
+        env.merge(environment) { $1 }
+        self.port = port
+        self.nodeID = nodeID
+        self.process = try ChildProcess(
+            name: nodeID, executable: TestEnvironment.binDirectory.appendingPathComponent(executable), environment: env
+        )
+    }
+
+    /// Waits until `/readyz` answers 200; throws with the node's output if it does not.
+    public func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
+        let ready = await eventually(timeout: timeout) {
+            guard process.isRunning else { return false }
+            return (try? await self.request("/readyz").status) == .ok
+        }
+        guard ready else { throw NodeNotReady(nodeID: nodeID, output: process.output) }
+    }
+
+    /// One HTTP request to this node.
+    public func request(
+        _ uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: String? = nil
+    ) async throws -> TestClient.Response {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            var fields = headers
+            if body != nil { fields[.contentType] = "application/json" }
+            return try await client.execute(
+                TestClient.Request(uri, method: method, authority: "127.0.0.1", headers: fields, body: body.map { ByteBuffer(string: $0) })
+            )
+        }
+    }
+
+    public struct NodeNotReady: Error, CustomStringConvertible {
+        public let nodeID: String
+        public let output: String
+        public var description: String { "\(nodeID) did not become ready; its output:\n\(output)" }
+    }
+}

@@ -1,0 +1,22 @@
+import Hummingbird
+import HummingbirdWebSocket
+
+/// The request context of every gateway route.
+struct GatewayRequestContext: RequestContext, WebSocketRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let webSocket: WebSocketHandlerReference<GatewayRequestContext>
+    /// The verified caller, set by `AuthMiddleware` on authenticated routes.
+    var identity: Identity?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.webSocket = .init()
+        self.identity = nil
+    }
+
+    /// The verified caller; throws 401 on a route without `AuthMiddleware` (a programming error kept safe).
+    func requireIdentity() throws -> Identity {
+        guard let identity else { throw APIError(.unauthorized, "authentication required") }
+        return identity
+    }
+}

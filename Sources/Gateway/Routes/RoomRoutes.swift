@@ -1,0 +1,68 @@
+import ClusterKit
+import Hummingbird
+
+/// `/v1/rooms`: create, list, get, close, members, history.
+struct RoomRoutes: Sendable {
+    let rooms: PostgresRoomStore
+    let presence: RoomPresence
+    let maxBodyBytes: Int
+
+    struct CreateBody: Decodable { let name: String }
+
+    func add(to group: RouterGroup<GatewayRequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.get(":id", use: get)
+        group.delete(":id", use: close)
+        group.get(":id/members", use: members)
+        group.get(":id/messages", use: messages)
+    }
+
+    @Sendable func create(_ request: Request, context: GatewayRequestContext) async throws -> EditedResponse<RoomEnvelope> {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(CreateBody.self, limit: maxBodyBytes)
+        if let error = Validation.roomName(body.name) { throw error }
+        let room = try await rooms.create(name: body.name, ownerID: identity.userID)
+        return EditedResponse(status: .created, response: RoomEnvelope(room: RoomJSON(room)))
+    }
+
+    @Sendable func list(_ request: Request, context: GatewayRequestContext) async throws -> RoomsEnvelope {
+        let limit = try request.limitQuery()
+        let afterID = try request.nonNegativeQuery("after_id") ?? 0
+        return RoomsEnvelope(rooms: try await rooms.list(afterID: afterID, limit: limit).map(RoomJSON.init))
+    }
+
+    @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
+        RoomEnvelope(room: RoomJSON(try await openRoom(context)))
+    }
+
+    @Sendable func close(_ request: Request, context: GatewayRequestContext) async throws -> HTTPResponse.Status {
+        let identity = try context.requireIdentity()
+        switch try await rooms.close(id: try context.parameters.id(what: "room"), by: identity.userID) {
+        case .closed: return .noContent
+        case .forbidden: throw APIError(.forbidden, "only the room's owner can delete it")
+        case .notFound: throw APIError.notFound("room")
+        }
+    }
+
+    @Sendable func members(_ request: Request, context: GatewayRequestContext) async throws -> MembersEnvelope {
+        let room = try await openRoom(context)
+        return MembersEnvelope(members: try await presence.members(of: room.id))
+    }
+
+    @Sendable func messages(_ request: Request, context: GatewayRequestContext) async throws -> MessagesEnvelope {
+        let limit = try request.limitQuery()
+        let afterSeq = try request.nonNegativeQuery("after_seq")
+        let beforeSeq = try request.nonNegativeQuery("before_seq")
+        let room = try await openRoom(context)
+        let page = try await rooms.messages(roomID: room.id, afterSeq: afterSeq, beforeSeq: beforeSeq, limit: limit)
+        return MessagesEnvelope(messages: page.map(MessageJSON.init))
+    }
+
+    private func openRoom(_ context: GatewayRequestContext) async throws -> RoomRecord {
+        guard let room = try await rooms.find(id: try context.parameters.id(what: "room")) else {
+            throw APIError.notFound("room")
+        }
+        return room
+    }
+}

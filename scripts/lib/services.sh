@@ -1,0 +1,488 @@
+# shellcheck shell=bash
+# Chorus: shared helpers for the operational scripts (scripts/test, scripts/cluster).
+#
+# Source this file; it is not meant to be executed:
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib/services.sh"
+#
+# Public functions
+#   chorus_root                       print the repo root (parent of scripts/)
+#   ensure_packages                   install/check redis, hiredis, pkg-config, postgres, curl
+#   ensure_swift                      put /opt/swift/usr/bin on PATH if swift is not found
+#   free_port [VAR]                   a free TCP port on 127.0.0.1 (printed, or stored in VAR)
+#   start_redis DIR [PORT]            private redis-server; exports REDIS_URL REDIS_PID REDIS_PORT
+#   stop_redis DIR                    stop it (idempotent)
+#   start_postgres DIR [PORT] [--fast]  private postgres; exports DATABASE_URL POSTGRES_PID
+#                                     POSTGRES_PORT POSTGRES_DATA
+#   stop_postgres DIR                 stop it (idempotent)
+#   wait_http URL TIMEOUT [PID]       poll until HTTP 200 (returns 1 on timeout or if PID dies)
+#   pid_alive PID                     true if PID is a live (non-zombie) process
+#   stop_pid PID [TIMEOUT] [NAME_PATTERN]  SIGTERM, wait, SIGKILL; only if cmdline matches
+#   stop_tree PID [TIMEOUT]           SIGTERM PID and its descendants, SIGKILL leftovers
+#   descendants PID                   list descendant PIDs (from /proc)
+#   env_file_set FILE KEY VALUE       set KEY=VALUE in a sourceable env file
+#   env_file_get FILE KEY             print KEY's value from such a file (empty if absent)
+#
+# All messages go to stderr, prefixed with "chorus:".
+
+# Guard against double sourcing.
+if [[ -n "${_CHORUS_SERVICES_SH:-}" ]]; then
+    return 0
+fi
+_CHORUS_SERVICES_SH=1
+
+_CHORUS_LIB_DIR="$(cd -P "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+chorus_log() { printf 'chorus: %s\n' "$*" >&2; }
+chorus_die() { chorus_log "error: $*"; exit 1; }
+
+# Repo root = parent of scripts/ (this file lives in scripts/lib/).
+chorus_root() {
+    (cd -P "$_CHORUS_LIB_DIR/../.." && pwd)
+}
+
+_chorus_is_root() { [[ "$(id -u)" -eq 0 ]]; }
+
+# ---------------------------------------------------------------------------
+# env files: lines "KEY=value" (value shell-quoted with printf %q), sourceable.
+
+env_file_set() {
+    local file="$1" key="$2" value="$3" tmp
+    mkdir -p "$(dirname "$file")"
+    tmp="$file.tmp.$$"
+    if [[ -f "$file" ]]; then
+        grep -v "^${key}=" "$file" >"$tmp" || true
+    else
+        : >"$tmp"
+    fi
+    printf '%s=%q\n' "$key" "$value" >>"$tmp"
+    mv -f "$tmp" "$file"
+}
+
+env_file_get() {
+    local file="$1" key="$2" line
+    [[ -f "$file" ]] || return 0
+    line="$(grep "^${key}=" "$file" | tail -n 1)" || true
+    [[ -n "$line" ]] || return 0
+    # Values are written with %q; evaluate in a subshell to unquote.
+    (eval "printf '%s\n' ${line#*=}")
+}
+
+# ---------------------------------------------------------------------------
+# packages
+
+# Newest PostgreSQL server bin dir (e.g. /usr/lib/postgresql/15/bin), empty if none.
+pg_bindir() {
+    local initdb
+    # shellcheck disable=SC2012
+    initdb="$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)" || true
+    [[ -n "$initdb" ]] && dirname "$initdb"
+    return 0
+}
+
+_CHORUS_APT_UPDATED=""
+
+ensure_packages() {
+    local missing=()
+    command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+    command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+    [[ -f /usr/include/hiredis/hiredis.h ]] || missing+=(libhiredis-dev)
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    [[ -n "$(pg_bindir)" ]] || missing+=(postgresql)
+    [[ -x /usr/bin/psql ]] || missing+=(postgresql-client)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+
+    if ! _chorus_is_root || ! command -v apt-get >/dev/null 2>&1; then
+        chorus_log "missing packages: ${missing[*]} -- install them with: sudo apt-get install -y ${missing[*]}"
+        return 1
+    fi
+
+    chorus_log "installing missing packages: ${missing[*]}"
+    if [[ -z "$_CHORUS_APT_UPDATED" ]]; then
+        apt-get update -qq >&2 || { chorus_log "apt-get update failed"; return 1; }
+        _CHORUS_APT_UPDATED=1
+    fi
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; then
+        chorus_log "apt-get install ${missing[*]} failed"
+        return 1
+    fi
+    # Re-check what matters after installing.
+    if ! command -v redis-server >/dev/null 2>&1 || [[ -z "$(pg_bindir)" ]] \
+        || [[ ! -f /usr/include/hiredis/hiredis.h ]]; then
+        chorus_log "packages still missing after apt-get install"
+        return 1
+    fi
+    return 0
+}
+
+ensure_swift() {
+    if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then
+        export PATH="/opt/swift/usr/bin:$PATH"
+    fi
+    command -v swift >/dev/null 2>&1 || { chorus_log "swift not found (looked on PATH and in /opt/swift/usr/bin)"; return 1; }
+}
+
+# ---------------------------------------------------------------------------
+# ports
+
+_CHORUS_PORTS_HANDED_OUT=" "
+
+# true if something accepts TCP connections on 127.0.0.1:PORT
+port_in_use() {
+    local port="$1"
+    if command -v timeout >/dev/null 2>&1; then
+        timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+    fi
+}
+
+# free_port [VAR]: prints a free port, or stores it in VAR. Ports handed out in this
+# shell are never handed out twice -- but a `$(free_port)` call runs in a subshell and
+# cannot record its port, so prefer `free_port VAR` when calling several times.
+free_port() {
+    local _fp_var="${1:-}" _fp_port _fp_try
+    for _fp_try in $(seq 1 200); do
+        _fp_port=$((20000 + RANDOM % 40001))
+        [[ "$_CHORUS_PORTS_HANDED_OUT" == *" $_fp_port "* ]] && continue
+        port_in_use "$_fp_port" && continue
+        _CHORUS_PORTS_HANDED_OUT+="$_fp_port "
+        if [[ -n "$_fp_var" ]]; then
+            printf -v "$_fp_var" '%s' "$_fp_port"
+        else
+            printf '%s\n' "$_fp_port"
+        fi
+        return 0
+    done
+    chorus_log "could not find a free TCP port"
+    return 1
+}
+
+# ---------------------------------------------------------------------------
+# processes
+
+pid_alive() {
+    local pid="${1:-}" state
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    if [[ -r "/proc/$pid/stat" ]]; then
+        state="$(sed -e 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" || true
+        [[ "$state" == Z ]] && return 1
+    fi
+    return 0
+}
+
+# true if /proc/PID/cmdline contains PATTERN (or PATTERN is empty)
+pid_matches() {
+    local pid="$1" pattern="${2:-}" cmd
+    [[ -z "$pattern" ]] && return 0
+    [[ -r "/proc/$pid/cmdline" ]] || return 0   # no procfs: cannot verify, trust the record
+    cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || true
+    [[ "$cmd" == *"$pattern"* ]]
+}
+
+# stop_pid PID [TIMEOUT_SECONDS=10] [CMDLINE_PATTERN]
+# SIGTERM, wait up to TIMEOUT, then SIGKILL. Does nothing if the PID is gone or
+# (when a pattern is given) belongs to some other program (PID reuse).
+stop_pid() {
+    local pid="$1" timeout="${2:-10}" pattern="${3:-}" deadline
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+    if pid_alive "$pid"; then
+        if ! pid_matches "$pid" "$pattern"; then
+            chorus_log "pid $pid is not '$pattern' any more; not killing it"
+            return 0
+        fi
+        kill -TERM "$pid" 2>/dev/null || true
+    fi
+    deadline=$(($(date +%s) + timeout))
+    while pid_alive "$pid"; do
+        if (($(date +%s) >= deadline)); then
+            chorus_log "pid $pid did not exit after ${timeout}s; sending SIGKILL"
+            kill -KILL "$pid" 2>/dev/null || true
+            local n=0
+            while pid_alive "$pid" && ((n < 50)); do sleep 0.1; n=$((n + 1)); done
+            break
+        fi
+        sleep 0.1
+    done
+    # Reap it if it is our own child (no-op otherwise), and give init a moment to
+    # reap it otherwise, so that callers see no leftover (zombie) process.
+    wait "$pid" 2>/dev/null || true
+    local r=0
+    while kill -0 "$pid" 2>/dev/null && ((r < 20)); do sleep 0.1; r=$((r + 1)); done
+    return 0
+}
+
+# descendants PID: print the PIDs of all descendants of PID (children first-level
+# order, then deeper), read from /proc.
+descendants() {
+    local root="$1" f rest ppid pid _state
+    local -A kids=()
+    for f in /proc/[0-9]*/stat; do
+        { read -r rest <"$f"; } 2>/dev/null || continue
+        [[ -n "$rest" ]] || continue
+        pid="${rest%% *}"
+        rest="${rest##*) }"          # drop "pid (comm) "
+        read -r _state ppid _ <<<"$rest"
+        kids[$ppid]+="$pid "
+    done
+    local queue=("$root") cur k
+    while ((${#queue[@]} > 0)); do
+        cur="${queue[0]}"
+        queue=("${queue[@]:1}")
+        for k in ${kids[$cur]:-}; do
+            echo "$k"
+            queue+=("$k")
+        done
+    done
+}
+
+# stop_tree PID [TIMEOUT_SECONDS=10]: SIGTERM PID and all its descendants (collected
+# before signalling, so re-parented orphans are not missed), SIGKILL what is left.
+stop_tree() {
+    local pid="$1" timeout="${2:-10}" all p deadline
+    pid_alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+    all="$pid $(descendants "$pid" | tr '\n' ' ')"
+    for p in $all; do kill -TERM "$p" 2>/dev/null || true; done
+    deadline=$(($(date +%s) + timeout))
+    while :; do
+        local left=""
+        for p in $all; do pid_alive "$p" && left+="$p "; done
+        [[ -z "$left" ]] && break
+        if (($(date +%s) >= deadline)); then
+            chorus_log "sending SIGKILL to $left"
+            for p in $left; do kill -KILL "$p" 2>/dev/null || true; done
+            sleep 0.2
+            break
+        fi
+        sleep 0.1
+    done
+    wait "$pid" 2>/dev/null || true
+    return 0
+}
+
+# ---------------------------------------------------------------------------
+# redis
+
+_chorus_abs_dir() { mkdir -p "$1" && (cd -P "$1" && pwd); }
+
+start_redis() {
+    local dir="${1:?usage: start_redis DIR [PORT]}" port="${2:-}" pid i
+    dir="$(_chorus_abs_dir "$dir")"
+    command -v redis-server >/dev/null 2>&1 || { chorus_log "redis-server not found"; return 1; }
+    if [[ -z "$port" ]]; then
+        free_port port || return 1
+    elif port_in_use "$port"; then
+        chorus_log "redis: port $port is already in use"
+        return 1
+    fi
+    pid="$(env_file_get "$dir/env" REDIS_PID)"
+    if [[ -n "$pid" ]] && pid_alive "$pid" && pid_matches "$pid" redis-server; then
+        chorus_log "redis: already running in $dir (pid $pid); stop it first"
+        return 1
+    fi
+    rm -f "$dir/redis.pid"
+    : >"$dir/redis.log"
+    nohup redis-server --daemonize no --bind 127.0.0.1 --port "$port" --dir "$dir" \
+        --save '' --appendonly no --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" \
+        >>"$dir/redis.out" 2>&1 </dev/null &
+    pid=$!
+    for ((i = 0; i < 100; i++)); do
+        if [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]]; then
+            break
+        fi
+        if ! pid_alive "$pid"; then
+            i=100
+            break
+        fi
+        sleep 0.1
+    done
+    if ((i >= 100)); then
+        chorus_log "redis did not answer PING on port $port within 10s; log tail ($dir/redis.log):"
+        tail -n 20 "$dir/redis.log" "$dir/redis.out" >&2 2>/dev/null || true
+        stop_pid "$pid" 5 redis-server
+        return 1
+    fi
+    export REDIS_URL="redis://127.0.0.1:$port" REDIS_PID="$pid" REDIS_PORT="$port"
+    env_file_set "$dir/env" REDIS_URL "$REDIS_URL"
+    env_file_set "$dir/env" REDIS_PID "$REDIS_PID"
+    env_file_set "$dir/env" REDIS_PORT "$REDIS_PORT"
+    return 0
+}
+
+stop_redis() {
+    local dir="${1:?usage: stop_redis DIR}" pid pidfile_pid
+    [[ -d "$dir" ]] || return 0
+    pid="$(env_file_get "$dir/env" REDIS_PID)"
+    pidfile_pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
+    [[ -n "$pid" ]] && stop_pid "$pid" 10 redis-server
+    if [[ -n "$pidfile_pid" && "$pidfile_pid" != "$pid" ]]; then
+        stop_pid "$pidfile_pid" 10 redis-server
+    fi
+    rm -f "$dir/redis.pid"
+    if [[ -f "$dir/env" ]]; then
+        env_file_set "$dir/env" REDIS_PID ""
+    fi
+    return 0
+}
+
+# ---------------------------------------------------------------------------
+# postgres
+
+# Run a command as the user that owns the postgres cluster: `postgres` when we are
+# root (postgres refuses to run as root), the current user otherwise.
+_chorus_as_pg() {
+    if _chorus_is_root; then
+        if command -v runuser >/dev/null 2>&1; then
+            runuser -u postgres -- "$@"
+        else
+            local cmd
+            cmd="$(printf '%q ' "$@")"
+            su postgres -s /bin/bash -c "$cmd"
+        fi
+    else
+        "$@"
+    fi
+}
+
+_chorus_pg_locale() {
+    if locale -a 2>/dev/null | grep -iE '^c\.utf-?8$' >/dev/null; then
+        echo C.UTF-8
+    else
+        echo C
+    fi
+}
+
+start_postgres() {
+    local dir="" port="" fast=0 arg bindir data sock log opts pid locale
+    for arg in "$@"; do
+        case "$arg" in
+            --fast) fast=1 ;;
+            *)
+                if [[ -z "$dir" ]]; then dir="$arg"
+                elif [[ -z "$port" ]]; then port="$arg"
+                else chorus_log "usage: start_postgres DIR [PORT] [--fast]"; return 1
+                fi ;;
+        esac
+    done
+    [[ -n "$dir" ]] || { chorus_log "usage: start_postgres DIR [PORT] [--fast]"; return 1; }
+    bindir="$(pg_bindir)"
+    [[ -n "$bindir" ]] || { chorus_log "postgres server binaries not found in /usr/lib/postgresql/*/bin"; return 1; }
+    [[ -x /usr/bin/psql ]] || { chorus_log "/usr/bin/psql not found (postgresql-client)"; return 1; }
+
+    dir="$(_chorus_abs_dir "$dir")"
+    data="$dir/data"
+    log="$dir/postgres.log"
+    if [[ -z "$port" ]]; then
+        free_port port || return 1
+    elif port_in_use "$port"; then
+        chorus_log "postgres: port $port is already in use"
+        return 1
+    fi
+
+    # Unix socket paths are limited to ~107 bytes; fall back to a short temp dir.
+    sock="$dir/sock"
+    if ((${#sock} + 20 > 100)); then
+        sock="$(mktemp -d /tmp/chorus-pgsock.XXXXXX)"
+    fi
+    mkdir -p "$sock"
+    env_file_set "$dir/env" POSTGRES_SOCK_DIR "$sock"
+
+    if _chorus_is_root; then
+        id postgres >/dev/null 2>&1 || { chorus_log "user 'postgres' does not exist"; return 1; }
+        chown -R postgres:postgres "$dir" "$sock"
+        if ! _chorus_as_pg test -w "$dir" 2>/dev/null; then
+            chorus_log "user 'postgres' cannot reach $dir (a parent directory is not world-executable)"
+            return 1
+        fi
+    fi
+
+    if [[ -f "$data/postmaster.pid" ]] && _chorus_as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        chorus_log "postgres: already running in $data; stop it first"
+        return 1
+    fi
+
+    if [[ ! -d "$data" ]]; then
+        locale="$(_chorus_pg_locale)"
+        if ! _chorus_as_pg "$bindir/initdb" -D "$data" -U chorus --auth=trust -E UTF8 \
+            --locale="$locale" >"$dir/initdb.log" 2>&1; then
+            chorus_log "initdb failed; see $dir/initdb.log:"
+            tail -n 20 "$dir/initdb.log" >&2 || true
+            return 1
+        fi
+    fi
+
+    opts="-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=200"
+    if ((fast)); then
+        opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+    if ! _chorus_as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -o "$opts" -w -t 60 start >"$dir/pg_ctl.out" 2>&1; then
+        chorus_log "postgres failed to start on port $port; log tail ($log):"
+        tail -n 20 "$dir/pg_ctl.out" "$log" >&2 2>/dev/null || true
+        return 1
+    fi
+    pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)"
+
+    if [[ "$(PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -XtAq \
+        -c "SELECT 1 FROM pg_database WHERE datname = 'chorus'" 2>>"$dir/psql.err")" != 1 ]]; then
+        if ! PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -Xq \
+            -v ON_ERROR_STOP=1 -c 'CREATE DATABASE chorus' >/dev/null 2>>"$dir/psql.err"; then
+            chorus_log "could not create database 'chorus':"
+            tail -n 5 "$dir/psql.err" >&2 || true
+            return 1
+        fi
+    fi
+
+    export DATABASE_URL="postgres://chorus@127.0.0.1:$port/chorus"
+    export POSTGRES_PID="$pid" POSTGRES_PORT="$port" POSTGRES_DATA="$data"
+    env_file_set "$dir/env" DATABASE_URL "$DATABASE_URL"
+    env_file_set "$dir/env" POSTGRES_PID "$POSTGRES_PID"
+    env_file_set "$dir/env" POSTGRES_PORT "$POSTGRES_PORT"
+    env_file_set "$dir/env" POSTGRES_DATA "$POSTGRES_DATA"
+    return 0
+}
+
+stop_postgres() {
+    local dir="${1:?usage: stop_postgres DIR}" data bindir pid sock
+    [[ -d "$dir" ]] || return 0
+    data="$dir/data"
+    bindir="$(pg_bindir)"
+    pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)"
+    [[ -n "$pid" ]] || pid="$(env_file_get "$dir/env" POSTGRES_PID)"
+    if [[ -n "$bindir" && -f "$data/postmaster.pid" ]]; then
+        if _chorus_as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+            _chorus_as_pg "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 \
+                || chorus_log "pg_ctl stop failed for $data"
+        fi
+    fi
+    # Make sure the postmaster is really gone (also covers pg_ctl failures).
+    [[ -n "$pid" ]] && stop_pid "$pid" 10 postgres
+    sock="$(env_file_get "$dir/env" POSTGRES_SOCK_DIR)"
+    if [[ "$sock" == /tmp/chorus-pgsock.* ]]; then
+        rm -rf "$sock"
+    fi
+    if [[ -f "$dir/env" ]]; then
+        env_file_set "$dir/env" POSTGRES_PID ""
+    fi
+    return 0
+}
+
+# ---------------------------------------------------------------------------
+# http
+
+# wait_http URL TIMEOUT_SECONDS [PID]: poll until GET URL answers 200.
+# Returns 1 on timeout, or early when PID (if given) has exited.
+wait_http() {
+    local url="${1:?usage: wait_http URL TIMEOUT [PID]}" timeout="${2:-30}" pid="${3:-}" deadline code
+    deadline=$(($(date +%s) + timeout))
+    while :; do
+        code="$(curl -s -o /dev/null -w '%{http_code}' --connect-timeout 1 --max-time 3 "$url" 2>/dev/null)" || true
+        [[ "$code" == 200 ]] && return 0
+        if [[ -n "$pid" ]] && ! pid_alive "$pid"; then
+            return 1
+        fi
+        (($(date +%s) >= deadline)) && return 1
+        sleep 0.25
+    done
+}

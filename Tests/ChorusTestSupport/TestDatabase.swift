@@ -41,9 +41,9 @@ public enum TestDatabase {
     }
 
     /// Sets a Redis hash entry of a room's members (what the owner worker keeps).
-    public static func setMember(room: Int64, user: Int64, username: String) async throws {
+    public static func setMember(room: Int64, user: Int64, username: String, names: ChannelNames = ChannelNames()) async throws {
         let connection = try await RedisConnection.connect(to: try TestEnvironment.redisURL)
         defer { connection.close() }
-        try await connection.send(["HSET", .string(ChannelNames.roomMembers(room)), .string(String(user)), .string(username)])
+        try await connection.send(["HSET", .string(names.roomMembers(room)), .string(String(user)), .string(username)])
     }
 }

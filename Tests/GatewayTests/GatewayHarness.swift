@@ -46,31 +46,6 @@ enum GatewayHarness {
     }
 }
 
-/// A parsed JSON value, for asserting on response bodies.
-struct JSON: @unchecked Sendable {
-    // @unchecked: wraps an immutable JSONSerialization tree.
-    let value: Any?
-
-    init(_ buffer: ByteBuffer) {
-        value = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView), options: [.fragmentsAllowed])
-    }
-
-    init(value: Any?) { self.value = value }
-
-    subscript(key: String) -> JSON { JSON(value: (value as? [String: Any])?[key]) }
-    subscript(index: Int) -> JSON {
-        guard let array = value as? [Any], array.indices.contains(index) else { return JSON(value: nil) }
-        return JSON(value: array[index])
-    }
-
-    var string: String? { value as? String }
-    var int: Int64? { (value as? NSNumber)?.int64Value }
-    var array: [JSON] { (value as? [Any])?.map { JSON(value: $0) } ?? [] }
-    var keys: Set<String> { Set((value as? [String: Any])?.keys.map { $0 } ?? []) }
-    var isNull: Bool { value is NSNull }
-    var exists: Bool { value != nil }
-}
-
 /// A registered test user.
 struct TestUser: Sendable {
     let id: Int64

@@ -20,6 +20,19 @@ public struct GatewayConfig: Sendable {
     /// Longest wait for Postgres or Redis inside one request before it answers 503 (`STORAGE_TIMEOUT_MS`, default 5000).
     public var storageTimeout: Duration
 
+    /// Largest WebSocket frame accepted (`WS_MAX_FRAME_BYTES`, default 65536); larger closes with 1009.
+    public var maxFrameBytes: Int
+    /// Bytes queued for one WebSocket client before it counts as a slow consumer and is closed with
+    /// 4008 (`WS_OUTBOUND_BUFFER_BYTES`, default 1048576).
+    public var outboundBufferBytes: Int
+    /// Frames per second one connection may send, sustained (`WS_RATE_PER_SEC`, default 50) ...
+    public var rateLimitPerSecond: Double
+    /// ... and in a burst (`WS_RATE_BURST`, default 100); beyond that, `rate_limited`.
+    public var rateLimitBurst: Double
+    /// How long the gateway waits for a room's owner to answer (`REQUEST_TIMEOUT_MS`, default 5000)
+    /// before answering `unavailable`.
+    public var requestTimeout: Duration
+
     /// The smallest accepted `JWT_SECRET`, in bytes (HS256 keys shorter than the hash are weak, and jwt-kit traps on them).
     public static let minimumSecretBytes = 32
 
@@ -31,7 +44,12 @@ public struct GatewayConfig: Sendable {
         corsAllowedOrigins: [String] = ["*"],
         scryptLog2N: Int = 15,
         maxPendingPasswordHashes: Int = 64,
-        storageTimeout: Duration = .seconds(5)
+        storageTimeout: Duration = .seconds(5),
+        maxFrameBytes: Int = 65_536,
+        outboundBufferBytes: Int = 1 << 20,
+        rateLimitPerSecond: Double = 50,
+        rateLimitBurst: Double = 100,
+        requestTimeout: Duration = .seconds(5)
     ) throws {
         guard jwtSecret.utf8.count >= Self.minimumSecretBytes else {
             throw ConfigError(
@@ -47,6 +65,11 @@ public struct GatewayConfig: Sendable {
         self.scryptLog2N = scryptLog2N
         self.maxPendingPasswordHashes = maxPendingPasswordHashes
         self.storageTimeout = storageTimeout
+        self.maxFrameBytes = maxFrameBytes
+        self.outboundBufferBytes = outboundBufferBytes
+        self.rateLimitPerSecond = rateLimitPerSecond
+        self.rateLimitBurst = rateLimitBurst
+        self.requestTimeout = requestTimeout
     }
 
     /// Reads every setting from `source`, validating each.
@@ -59,7 +82,12 @@ public struct GatewayConfig: Sendable {
             corsAllowedOrigins: source.list("CORS_ALLOWED_ORIGINS", default: ["*"]),
             scryptLog2N: try source.int("SCRYPT_LOG2N", default: 15, in: 10...20),
             maxPendingPasswordHashes: try source.int("MAX_PENDING_PASSWORD_HASHES", default: 64, in: 1...100_000),
-            storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000)
+            storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000),
+            maxFrameBytes: try source.int("WS_MAX_FRAME_BYTES", default: 65_536, in: 1_024...16_777_216),
+            outboundBufferBytes: try source.int("WS_OUTBOUND_BUFFER_BYTES", default: 1 << 20, in: 4_096...1 << 30),
+            rateLimitPerSecond: Double(try source.int("WS_RATE_PER_SEC", default: 50, in: 1...1_000_000)),
+            rateLimitBurst: Double(try source.int("WS_RATE_BURST", default: 100, in: 1...1_000_000)),
+            requestTimeout: try source.milliseconds("REQUEST_TIMEOUT_MS", default: 5_000, in: 100...120_000)
         )
     }
 }

@@ -16,6 +16,12 @@ public struct NodeSettings: Sendable {
     public var redisURL: RedisURL
     /// Log level (`LOG_LEVEL`: trace, debug, info, notice, warning, error, critical; default info).
     public var logLevel: Logger.Level
+    /// Prefix of every Redis key and channel (`CLUSTER_NAME`, default `chorus`): clusters with
+    /// different names can share one Redis.
+    public var clusterName: String
+
+    /// The Redis names of this node's cluster.
+    public var names: ChannelNames { ChannelNames(cluster: clusterName) }
 
     public init(
         nodeID: String,
@@ -24,7 +30,8 @@ public struct NodeSettings: Sendable {
         databaseURL: PostgresURL,
         databasePoolSize: Int = 10,
         redisURL: RedisURL,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        clusterName: String = "chorus"
     ) {
         self.nodeID = nodeID
         self.host = host
@@ -33,6 +40,7 @@ public struct NodeSettings: Sendable {
         self.databasePoolSize = databasePoolSize
         self.redisURL = redisURL
         self.logLevel = logLevel
+        self.clusterName = clusterName
     }
 
     /// Reads the shared settings; `kind` is used for the default node id.
@@ -40,6 +48,12 @@ public struct NodeSettings: Sendable {
         let nodeID = source.string("NODE_ID", default: "\(kind)-\(processID)")
         guard nodeID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), nodeID.count <= 64 else {
             throw ConfigError(setting: "NODE_ID", reason: "use at most 64 of [A-Za-z0-9._-]")
+        }
+        let clusterName = source.string("CLUSTER_NAME", default: "chorus")
+        guard !clusterName.isEmpty, clusterName.count <= 64,
+            clusterName.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." })
+        else {
+            throw ConfigError(setting: "CLUSTER_NAME", reason: "use 1-64 of [A-Za-z0-9._-]")
         }
         let levelName = source.string("LOG_LEVEL", default: "info").lowercased()
         guard let level = Logger.Level(rawValue: levelName) else {
@@ -52,7 +66,8 @@ public struct NodeSettings: Sendable {
             databaseURL: try PostgresURL(source.string("DATABASE_URL", default: "postgres://chorus@127.0.0.1:5432/chorus")),
             databasePoolSize: try source.int("DATABASE_POOL_SIZE", default: 10, in: 1...500),
             redisURL: try RedisURL(source.string("REDIS_URL", default: "redis://127.0.0.1:6379")),
-            logLevel: level
+            logLevel: level,
+            clusterName: clusterName
         )
     }
 }

@@ -42,6 +42,13 @@ public final class RedisClient: Service, Sendable {
         try await connection().pipeline(commands)
     }
 
+    /// Writes `commands` now without waiting (see `RedisConnection.write`); `nil` when not connected.
+    @discardableResult
+    public func write(_ commands: [[RedisArgument]]) -> EventLoopFuture<[RedisReply]>? {
+        guard !commands.isEmpty, let connection = current.withLock({ $0 }) else { return nil }
+        return connection.write(commands)
+    }
+
     private func connection() throws -> RedisConnection {
         guard let connection = current.withLock({ $0 }) else { throw RedisError.notConnected }
         return connection

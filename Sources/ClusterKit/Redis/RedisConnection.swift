@@ -64,11 +64,17 @@ public final class RedisConnection: Sendable {
     /// Sends several commands in one write and returns their replies in order (error replies included).
     public func pipeline(_ commands: [[RedisArgument]]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
+        return try await write(commands).get()
+    }
+
+    /// Writes `commands` now, without waiting: calls made one after another (from the same task or
+    /// actor) reach Redis in that order. The future holds the replies.
+    public func write(_ commands: [[RedisArgument]]) -> EventLoopFuture<[RedisReply]> {
         var buffer = channel.allocator.buffer(capacity: 64 * commands.count)
         for command in commands { RESPWriter.write(command, into: &buffer) }
         let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
         channel.writeAndFlush(RedisRequest(bytes: buffer, replyCount: commands.count, promise: promise)).cascadeFailure(to: promise)
-        return try await promise.futureResult.get()
+        return promise.futureResult
     }
 
     /// Writes a command whose answer arrives as push messages (SUBSCRIBE, UNSUBSCRIBE on a subscriber connection).

@@ -16,6 +16,11 @@ public final class RedisSubscriber: Service, Sendable {
     private struct State {
         var machine = SubscriptionStateMachine()
         var connection: RedisConnection?
+        /// Channels Redis has confirmed on the current connection.
+        var confirmed: Set<String> = []
+        /// Tasks waiting for a channel's confirmation, by channel and waiter id.
+        var waiters: [String: [UInt64: CheckedContinuation<Bool, Never>]] = [:]
+        var nextWaiterID: UInt64 = 0
     }
 
     private let url: RedisURL
@@ -60,10 +65,35 @@ public final class RedisSubscriber: Service, Sendable {
         }
     }
 
+    /// Adds a local subscriber of `channel` and waits until Redis has confirmed the subscription,
+    /// so that every message published after this returns is delivered. Returns `false` if the
+    /// confirmation did not come within `timeout` (the subscription stays requested).
+    public func subscribeAndWait(_ channel: String, timeout: Duration = .seconds(3)) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let waiterID = state.withLock { state -> UInt64? in
+                Self.perform(state.machine.subscribeRequested(channel), on: state.connection)
+                if state.confirmed.contains(channel) { return nil }
+                state.nextWaiterID += 1
+                state.waiters[channel, default: [:]][state.nextWaiterID] = continuation
+                return state.nextWaiterID
+            }
+            guard let waiterID else {
+                continuation.resume(returning: true)
+                return
+            }
+            eventLoopGroup.any().scheduleTask(in: TimeAmount(timeout)) {
+                let waiter = self.state.withLock { $0.waiters[channel]?.removeValue(forKey: waiterID) }
+                waiter?.resume(returning: false)
+            }
+        }
+    }
+
     /// Removes a local subscriber of `channel`.
     public func unsubscribe(_ channel: String) {
         state.withLock { state in
-            Self.perform(state.machine.unsubscribeRequested(channel), on: state.connection)
+            let action = state.machine.unsubscribeRequested(channel)
+            if case .unsubscribe = action { state.confirmed.remove(channel) }
+            Self.perform(action, on: state.connection)
         }
     }
 
@@ -77,10 +107,26 @@ public final class RedisSubscriber: Service, Sendable {
     }
 
     private func handlePush(_ reply: RedisReply) {
-        guard case .array(let parts) = reply, parts.count == 3, parts[0].string == "message",
-            let channel = parts[1].string, case .bulk(let payload) = parts[2]
-        else { return }
-        onMessage(channel, payload)
+        guard case .array(let parts) = reply, parts.count == 3, let kind = parts[0].string, let channel = parts[1].string else {
+            return
+        }
+        switch kind {
+        case "message":
+            if case .bulk(let payload) = parts[2] { onMessage(channel, payload) }
+        case "subscribe":
+            let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+                guard state.machine.count(of: channel) > 0 else { return [] }
+                state.confirmed.insert(channel)
+                return state.waiters.removeValue(forKey: channel).map { Array($0.values) } ?? []
+            }
+            for waiter in waiters { waiter.resume(returning: true) }
+        case "unsubscribe":
+            state.withLock { state in
+                if state.machine.count(of: channel) == 0 { state.confirmed.remove(channel) }
+            }
+        default:
+            break
+        }
     }
 
     public func run() async throws {
@@ -108,6 +154,7 @@ public final class RedisSubscriber: Service, Sendable {
                     }
                     state.withLock { state in
                         state.connection = nil
+                        state.confirmed.removeAll()
                         state.machine.disconnected()
                     }
                     onConnectionChange(false)

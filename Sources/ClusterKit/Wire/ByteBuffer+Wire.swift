@@ -41,3 +41,36 @@ extension ByteBuffer {
         }
     }
 }
+
+extension ByteBuffer {
+    /// A byte field: `UInt32` length + bytes.
+    @inlinable
+    mutating func writeWireBytes(_ bytes: ByteBuffer) {
+        writeInteger(UInt32(bytes.readableBytes))
+        writeImmutableBuffer(bytes)
+    }
+
+    mutating func readWireBytes() throws -> ByteBuffer {
+        let length = Int(try readWireInteger(as: UInt32.self))
+        guard let slice = readSlice(length: length) else { throw WireError.truncated }
+        return slice
+    }
+
+    @inlinable
+    mutating func writeWireOptionalInteger(_ value: Int64?) {
+        if let value {
+            writeInteger(UInt8(1))
+            writeInteger(value)
+        } else {
+            writeInteger(UInt8(0))
+        }
+    }
+
+    mutating func readWireOptionalInteger() throws -> Int64? {
+        switch try readWireInteger(as: UInt8.self) {
+        case 0: return nil
+        case 1: return try readWireInteger(as: Int64.self)
+        case let flag: throw WireError.invalidValue("optional flag \(flag)")
+        }
+    }
+}

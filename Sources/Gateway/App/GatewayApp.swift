@@ -15,6 +15,11 @@ struct GatewayComponents: Sendable {
     let redis: RedisClient
     let subscriber: RedisSubscriber
     let tokens: TokenService
+    let registry: ConnectionRegistry
+    let ring: RingWatcher
+    let workers: WorkerClient
+    let hub: RoomHub
+    let database: Database
 
     init(config: GatewayConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async {
         self.config = config
@@ -22,22 +27,50 @@ struct GatewayComponents: Sendable {
         self.metrics = metrics
         self.postgres = PostgresClient(url: config.node.databaseURL, poolSize: config.node.databasePoolSize, logger: logger)
         self.redis = RedisClient(url: config.node.redisURL, logger: logger)
-        self.subscriber = RedisSubscriber(url: config.node.redisURL, logger: logger) { channel, payload in
-            do {
-                let message = try ClusterMessage(decoding: payload)
-                logger.debug("cluster message", metadata: ["channel": "\(channel)", "message": "\(message)"])
-            } catch {
-                logger.warning("undecodable cluster message", metadata: ["channel": "\(channel)", "error": "\(error)"])
-            }
+        let registry = ConnectionRegistry()
+        let inbox = ClusterInbox(registry: registry, logger: logger)
+        self.registry = registry
+        self.subscriber = RedisSubscriber(
+            url: config.node.redisURL, logger: logger,
+            onConnectionChange: { inbox.connectionChanged($0) },
+            onMessage: { inbox.handle(channel: $0, payload: $1) }
+        )
+        for channel in [config.node.names.revocations, config.node.names.membership, config.node.names.gateway(config.node.nodeID)] {
+            subscriber.subscribe(channel)
         }
-        self.subscriber.subscribe(ChannelNames.revocations)
         self.tokens = await TokenService(secret: config.jwtSecret, lifetime: config.tokenTTL)
+        self.database = Database(client: postgres, timeout: config.storageTimeout, logger: logger)
+        self.ring = RingWatcher(membership: Membership(redis: redis, names: config.node.names), logger: logger)
+        self.workers = WorkerClient(gatewayID: config.node.nodeID, redis: redis, names: config.node.names, ring: ring, timeout: config.requestTimeout)
+        self.hub = RoomHub(subscriber: subscriber, names: config.node.names, history: PostgresRoomStore(database: database), logger: logger)
+        inbox.attach(workers: workers, hub: hub, ring: ring)
+    }
+
+    /// The router that decides WebSocket upgrades (`GET /v1/ws`).
+    func makeWebSocketRouter() -> Router<GatewayRequestContext> {
+        let authenticator = Authenticator(
+            tokens: tokens, revocations: RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600)),
+            storageTimeout: config.storageTimeout
+        )
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: WebSocketAuthMiddleware(authenticator: authenticator))
+        router.ws("v1/ws") { inbound, outbound, context in
+            guard let identity = context.requestContext.identity else { return }
+            let connection = ClientConnection(
+                id: registry.makeID(), identity: identity, outboundLimit: config.outboundBufferBytes,
+                rate: config.rateLimitPerSecond, burst: config.rateLimitBurst
+            )
+            await ChatSession(
+                connection: connection, workers: workers, hub: hub, history: PostgresRoomStore(database: database),
+                registry: registry, maxMessageBytes: config.maxFrameBytes, logger: logger
+            ).run(inbound: inbound, outbound: outbound)
+        }
+        return router
     }
 
     /// Every route of the gateway.
     func makeRouter() -> Router<GatewayRequestContext> {
-        let database = Database(client: postgres, timeout: config.storageTimeout, logger: logger)
-        let revocations = RevocationStore(redis: redis, userMarkerLifetime: config.tokenTTL + .seconds(3600))
+        let revocations = RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600))
         let authenticator = Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
         let users = PostgresUserStore(database: database)
         let subscriber = self.subscriber
@@ -48,10 +81,17 @@ struct GatewayComponents: Sendable {
         router.add(middleware: MetricsMiddleware())
 
         OperationsRoutes(
-            readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { subscriber.isConnected },
+            readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { [ring] in
+                subscriber.isConnected && ring.isLoaded
+            },
             metrics: metrics
         ).add(to: router)
         router.get("v1/openapi.yaml") { _, _ in try OpenAPIDocument.response() }
+        // Reached only when the upgrade was declined: a bad token (401) or a plain GET (400).
+        router.get("v1/ws") { request, _ -> Response in
+            _ = try await authenticator.identity(for: try WebSocketAuthMiddleware.token(of: request))
+            throw APIError(.badRequest, "this endpoint needs a WebSocket upgrade")
+        }
 
         let auth = AuthRoutes(
             users: users, tokens: tokens,
@@ -64,7 +104,8 @@ struct GatewayComponents: Sendable {
         UserRoutes(users: users, revocations: revocations).add(to: authenticated.group("users"))
         RoomRoutes(
             rooms: PostgresRoomStore(database: database),
-            presence: RoomPresence(redis: redis, timeout: config.storageTimeout),
+            presence: RoomPresence(redis: redis, timeout: config.storageTimeout, names: config.node.names),
+            events: RoomEvents(redis: redis, workers: workers, names: config.node.names),
             maxBodyBytes: config.maxBodyBytes
         ).add(to: authenticated.group("rooms"))
         return router
@@ -84,8 +125,12 @@ func buildGateway(
     let postgres = components.postgres
     var app = Application(
         router: components.makeRouter(),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: components.makeWebSocketRouter(),
+            configuration: .init(ws: .init(maxFrameSize: config.maxFrameBytes, closeTimeout: .seconds(2)))
+        ),
         configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway"),
-        services: [components.postgres, components.redis, components.subscriber],
+        services: [components.postgres, components.redis, components.subscriber, components.ring, components.hub],
         onServerRunning: { channel in
             logger.info("gateway listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },

@@ -10,12 +10,13 @@ import NIOCore
 /// on `chorus:revocations` so that gateways close the WebSockets opened with it (code 4001).
 struct RevocationStore: Sendable {
     let redis: RedisClient
+    let names: ChannelNames
     /// How long a deleted user's marker is kept: the longest a token issued before can live.
     let userMarkerLifetime: Duration
 
     /// Whether the token `tokenID` of `userID` has been revoked.
     func isRevoked(tokenID: String, userID: Int64) async throws -> Bool {
-        let reply = try await redis.send(["EXISTS", .string(ChannelNames.revokedToken(tokenID)), .string(ChannelNames.revokedUser(userID))])
+        let reply = try await redis.send(["EXISTS", .string(names.revokedToken(tokenID)), .string(names.revokedUser(userID))])
         return (reply.integer ?? 0) > 0
     }
 
@@ -24,8 +25,8 @@ struct RevocationStore: Sendable {
         let ttl = max(1, identity.expiresAt - now)
         let message = ClusterMessage.tokenRevoked(jti: identity.tokenID, userID: identity.userID, expiresAt: identity.expiresAt)
         try await run([
-            ["SET", .string(ChannelNames.revokedToken(identity.tokenID)), "1", "EX", .integer(ttl)],
-            ["PUBLISH", .string(ChannelNames.revocations), .bytes(message.encoded())],
+            ["SET", .string(names.revokedToken(identity.tokenID)), "1", "EX", .integer(ttl)],
+            ["PUBLISH", .string(names.revocations), .bytes(message.encoded())],
         ])
     }
 
@@ -33,8 +34,8 @@ struct RevocationStore: Sendable {
     func revokeUser(_ userID: Int64) async throws {
         let message = ClusterMessage.userRevoked(userID: userID)
         try await run([
-            ["SET", .string(ChannelNames.revokedUser(userID)), "1", "EX", .integer(userMarkerLifetime.components.seconds)],
-            ["PUBLISH", .string(ChannelNames.revocations), .bytes(message.encoded())],
+            ["SET", .string(names.revokedUser(userID)), "1", "EX", .integer(userMarkerLifetime.components.seconds)],
+            ["PUBLISH", .string(names.revocations), .bytes(message.encoded())],
         ])
     }
 

@@ -5,6 +5,7 @@ import Hummingbird
 struct RoomRoutes: Sendable {
     let rooms: PostgresRoomStore
     let presence: RoomPresence
+    let events: RoomEvents
     let maxBodyBytes: Int
 
     struct CreateBody: Decodable { let name: String }
@@ -38,8 +39,11 @@ struct RoomRoutes: Sendable {
 
     @Sendable func close(_ request: Request, context: GatewayRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
-        switch try await rooms.close(id: try context.parameters.id(what: "room"), by: identity.userID) {
-        case .closed: return .noContent
+        let roomID = try context.parameters.id(what: "room")
+        switch try await rooms.close(id: roomID, by: identity.userID) {
+        case .closed:
+            events.closed(roomID, by: identity)
+            return .noContent
         case .forbidden: throw APIError(.forbidden, "only the room's owner can delete it")
         case .notFound: throw APIError.notFound("room")
         }

@@ -5,11 +5,12 @@ import ClusterKit
 struct RoomPresence: Sendable {
     let redis: RedisClient
     let timeout: Duration
+    let names: ChannelNames
 
     func members(of roomID: Int64) async throws -> [MemberJSON] {
         let redis = self.redis
         let reply = try await withTimeout(timeout) {
-            try await redis.send(["HGETALL", .string(ChannelNames.roomMembers(roomID))])
+            try await redis.send(["HGETALL", .string(names.roomMembers(roomID))])
         }
         let fields = reply.array ?? []
         var members: [MemberJSON] = []

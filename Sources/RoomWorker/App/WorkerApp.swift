@@ -6,8 +6,8 @@ import Prometheus
 
 /// The composition root of a RoomWorker, used by `main` and by the tests.
 ///
-/// For now the worker migrates the schema and serves `/healthz`, `/readyz` and `/metrics`; room
-/// ownership, sequencing and fan-out come with the real-time path.
+/// Services start in dependency order (Postgres, Redis, the request subscriber, the worker's
+/// cluster life, then the HTTP server after migrations) and stop in reverse.
 func buildWorker(
     config: WorkerConfig,
     logger: Logger,
@@ -15,17 +15,23 @@ func buildWorker(
 ) -> some ApplicationProtocol {
     let postgres = PostgresClient(url: config.node.databaseURL, poolSize: config.node.databasePoolSize, logger: logger)
     let redis = RedisClient(url: config.node.redisURL, logger: logger)
+    let worker = WorkerService(config: config, redis: redis, store: WorkerStore(client: postgres, logger: logger), logger: logger)
+    let subscriber = RedisSubscriber(url: config.node.redisURL, logger: logger) { channel, payload in
+        worker.handle(channel: channel, payload: payload)
+    }
+    subscriber.subscribe(config.node.names.worker(config.node.nodeID))
+    subscriber.subscribe(config.node.names.membership)
 
     let router = Router()
     OperationsRoutes(
-        readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { redis.isConnected },
+        readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { subscriber.isConnected && worker.isJoined },
         metrics: metrics
     ).add(to: router)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-worker"),
-        services: [postgres, redis],
+        services: [postgres, redis, subscriber, worker],
         onServerRunning: { channel in
             logger.info("worker listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },

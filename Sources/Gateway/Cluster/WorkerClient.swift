@@ -1,0 +1,81 @@
+import ClusterKit
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Sends room requests to the worker that owns each room (by this gateway's ring view) over Redis
+/// and matches the replies. Every request ends: with the owner's answer, or with `unavailable`
+/// when no worker is live, nobody listens on the owner's channel, or the owner does not answer in time.
+final class WorkerClient: Sendable {
+    let gatewayID: String
+    private let redis: RedisClient
+    private let names: ChannelNames
+    private let ring: RingWatcher
+    private let timeout: TimeAmount
+    private let eventLoop: any EventLoop
+    private let pending = Mutex<(next: UInt64, promises: [UInt64: EventLoopPromise<RoomReply.Result>])>((0, [:]))
+
+    init(gatewayID: String, redis: RedisClient, names: ChannelNames, ring: RingWatcher, timeout: Duration,
+         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.gatewayID = gatewayID
+        self.redis = redis
+        self.names = names
+        self.ring = ring
+        self.timeout = TimeAmount(timeout)
+        self.eventLoop = eventLoopGroup.any()
+    }
+
+    static let noWorker = RoomReply.Result.failed(code: "unavailable", message: "no worker is available for this room, retry")
+    static let noAnswer = RoomReply.Result.failed(code: "unavailable", message: "the room's worker did not answer, retry")
+
+    /// Publishes a request now (calls made one after another reach the worker in that order) and
+    /// returns the future answer.
+    func submit(roomID: Int64, identity: Identity, kind: RoomRequest.Kind) -> EventLoopFuture<RoomReply.Result> {
+        guard let owner = ring.ring.owner(of: roomID) else { return eventLoop.makeSucceededFuture(Self.noWorker) }
+        let promise = eventLoop.makePromise(of: RoomReply.Result.self)
+        let requestID = pending.withLock { state -> UInt64 in
+            state.next &+= 1
+            state.promises[state.next] = promise
+            return state.next
+        }
+        let request = RoomRequest(
+            requestID: requestID, gatewayID: gatewayID, roomID: roomID, userID: identity.userID, username: identity.username, kind: kind
+        )
+        let command: [RedisArgument] = ["PUBLISH", .string(names.worker(owner)), .bytes(ClusterMessage.request(request).encoded())]
+        guard let written = redis.write([command]) else {
+            complete(requestID, with: .failed(code: "unavailable", message: "cluster bus unavailable, retry"))
+            return promise.futureResult
+        }
+        written.whenComplete { result in
+            switch result {
+            case .success(let replies) where replies.first?.integer == 0:
+                // Nobody subscribed: the owner is gone (the ring has not caught up yet).
+                self.complete(requestID, with: Self.noWorker)
+            case .failure:
+                self.complete(requestID, with: .failed(code: "unavailable", message: "cluster bus unavailable, retry"))
+            default:
+                break
+            }
+        }
+        eventLoop.scheduleTask(in: timeout) { self.complete(requestID, with: Self.noAnswer) }
+        return promise.futureResult
+    }
+
+    /// Publishes a request that needs no answer (typing).
+    func notify(roomID: Int64, identity: Identity, kind: RoomRequest.Kind) {
+        guard let owner = ring.ring.owner(of: roomID) else { return }
+        let request = RoomRequest(requestID: 0, gatewayID: gatewayID, roomID: roomID, userID: identity.userID, username: identity.username, kind: kind)
+        redis.write([["PUBLISH", .string(names.worker(owner)), .bytes(ClusterMessage.request(request).encoded())]])
+    }
+
+    /// A reply arrived on this gateway's channel.
+    func handle(_ reply: RoomReply) {
+        complete(reply.requestID, with: reply.result)
+    }
+
+    private func complete(_ requestID: UInt64, with result: RoomReply.Result) {
+        let promise = pending.withLock { $0.promises.removeValue(forKey: requestID) }
+        promise?.succeed(result)
+    }
+}

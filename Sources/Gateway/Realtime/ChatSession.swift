@@ -1,0 +1,205 @@
+import ClusterKit
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// Serves one WebSocket connection: reads client frames, answers them, writes the outbound queue,
+/// and closes with the contract's codes. An error ends this connection only, never the server.
+struct ChatSession {
+    let connection: ClientConnection
+    let workers: WorkerClient
+    let hub: RoomHub
+    let history: PostgresRoomStore
+    let registry: ConnectionRegistry
+    /// Largest accepted message (a message may span several frames).
+    let maxMessageBytes: Int
+    let logger: Logger
+
+    /// Runs until the client leaves or the connection is closed by the server.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        registry.add(connection)
+        let clock = ContinuousClock()
+        let start = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            // Writer: the only task that writes to the socket.
+            group.addTask {
+                while true {
+                    switch await connection.queue.next() {
+                    case .frames(let frames):
+                        do {
+                            for frame in frames {
+                                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
+                            }
+                        } catch {
+                            return
+                        }
+                    case .close(let code, let reason):
+                        try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+                        return
+                    }
+                }
+            }
+            // Token expiry closes with 4001.
+            group.addTask {
+                let remaining = Double(connection.identity.expiresAt) - Date().timeIntervalSince1970
+                try? await Task.sleep(for: .seconds(max(0, remaining)))
+                if !Task.isCancelled { connection.close(code: 4001, reason: "token expired") }
+            }
+            // Reader; joins run as child tasks of its own group so the reader never waits on one.
+            group.addTask {
+                await withDiscardingTaskGroup { joins in
+                    do {
+                        for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                            guard case .text(let text) = message else {
+                                reject(.init(code: "bad_request", message: "frames must be JSON text", ref: nil))
+                                continue
+                            }
+                            let elapsed = clock.now - start
+                            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                            handle(ByteBuffer(string: text), now: seconds, group: &joins)
+                        }
+                    } catch {
+                        logger.debug("websocket read ended", metadata: ["error": "\(error)"])
+                    }
+                    connection.close(code: 1000, reason: "")
+                    joins.cancelAll()
+                }
+            }
+            // The first task to end (writer closed, or reader done) ends the connection.
+            _ = await group.next()
+            connection.close(code: 1000, reason: "")
+            group.cancelAll()
+        }
+        registry.remove(connection)
+        for roomID in connection.leaveAll() {
+            hub.removeMember(roomID, connection)
+            _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
+        }
+    }
+
+    private func reject(_ rejection: ClientFrame.Rejection) {
+        connection.send(ServerFrame.error(code: rejection.code, message: rejection.message, ref: rejection.ref))
+    }
+
+    private func handle(_ text: ByteBuffer, now: Double, group: inout DiscardingTaskGroup) {
+        let frame: ClientFrame
+        do {
+            frame = try ClientFrame.parse(text)
+        } catch {
+            return reject(error)
+        }
+        guard connection.allow(now: now) else {
+            return reject(.init(code: "rate_limited", message: "too many frames, slow down", ref: frame.ref))
+        }
+        switch frame {
+        case .ping:
+            connection.send(ServerFrame.pong)
+        case .join(let roomID, let sinceSeq):
+            join(roomID, sinceSeq: sinceSeq, group: &group)
+        case .leave(let roomID):
+            guard connection.setMembership(nil, of: roomID) != nil else {
+                return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "leave"))
+            }
+            hub.removeMember(roomID, connection)
+            _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
+            connection.send(ServerFrame.left(roomID: roomID))
+        case .typing(let roomID):
+            guard connection.membership(of: roomID) == .joined else {
+                return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "typing"))
+            }
+            workers.notify(roomID: roomID, identity: connection.identity, kind: .typing)
+        case .send(let roomID, let content, let clientMessageID):
+            let ref = clientMessageID ?? "send"
+            guard connection.membership(of: roomID) != nil else {
+                return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: ref))
+            }
+            let connection = self.connection
+            workers.submit(roomID: roomID, identity: connection.identity, kind: .send(content: content, clientMessageID: clientMessageID))
+                .whenSuccess { result in
+                    switch result {
+                    case .acked(let seq):
+                        connection.send(ServerFrame.ack(roomID: roomID, clientMessageID: clientMessageID, seq: seq))
+                    case .failed(let code, let message):
+                        connection.send(ServerFrame.error(code: code, message: message, ref: ref))
+                    case .joined, .done:
+                        connection.send(ServerFrame.error(code: "internal", message: "unexpected answer", ref: ref))
+                    }
+                }
+        }
+    }
+
+    private func join(_ roomID: Int64, sinceSeq: Int64?, group: inout DiscardingTaskGroup) {
+        if connection.membership(of: roomID) != nil {
+            return reject(.init(code: "bad_request", message: "already joined to room \(roomID)", ref: "join"))
+        }
+        connection.setMembership(.joining, of: roomID)
+        group.addTask {
+            await completeJoin(roomID, sinceSeq: sinceSeq)
+        }
+    }
+
+    private func completeJoin(_ roomID: Int64, sinceSeq: Int64?) async {
+        func fail(_ code: String, _ message: String) {
+            hub.removeMember(roomID, connection)
+            if connection.membership(of: roomID) == .joining { connection.setMembership(nil, of: roomID) }
+            reject(.init(code: code, message: message, ref: "join"))
+        }
+        guard await hub.beginJoin(roomID, connection) else {
+            return fail("unavailable", "could not subscribe to the room, retry")
+        }
+        let result = (try? await workers.submit(roomID: roomID, identity: connection.identity, kind: .join(sinceSeq: sinceSeq)).get())
+            ?? WorkerClient.noAnswer
+        switch result {
+        case .joined(let lastSeq, let replay):
+            guard connection.membership(of: roomID) == .joining else {
+                // Left (or closed) while joining: undo the presence the owner just counted.
+                hub.removeMember(roomID, connection)
+                _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
+                return
+            }
+            connection.send(ServerFrame.joined(roomID: roomID, lastSeq: lastSeq))
+            if let sinceSeq, sinceSeq < lastSeq {
+                if let replay {
+                    for frame in replay { connection.send(frame) }
+                } else if await !replayFromHistory(roomID, after: sinceSeq, upTo: lastSeq) {
+                    _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
+                    return fail("unavailable", "history is unavailable, retry the join")
+                }
+            }
+            connection.setMembership(.joined, of: roomID)
+            hub.completeJoin(roomID, connection, lastSeq: lastSeq)
+        case .failed(let code, let message):
+            fail(code, message)
+        case .acked, .done:
+            fail("internal", "unexpected answer")
+        }
+    }
+
+    /// Sends messages `(after, upTo]` from Postgres, page by page.
+    private func replayFromHistory(_ roomID: Int64, after: Int64, upTo: Int64) async -> Bool {
+        var cursor = after
+        while cursor < upTo {
+            guard let page = try? await history.messages(roomID: roomID, afterSeq: cursor, beforeSeq: upTo + 1, limit: 500),
+                !page.isEmpty
+            else { return cursor >= upTo }
+            for record in page { connection.send(ServerFrame.message(record.chatMessage)) }
+            cursor = page[page.count - 1].seq
+        }
+        return true
+    }
+}
+
+extension ClientFrame {
+    /// The `ref` of an error about this frame: its `client_msg_id`, else its type.
+    var ref: String {
+        switch self {
+        case .join: "join"
+        case .leave: "leave"
+        case .typing: "typing"
+        case .ping: "ping"
+        case .send(_, _, let clientMessageID): clientMessageID ?? "send"
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import NIOCore
+
+/// A client → server frame, validated: everything the contract calls `bad_request` or `too_large`
+/// is rejected here, with the `ref` the error frame must echo.
+enum ClientFrame: Equatable {
+    case join(roomID: Int64, sinceSeq: Int64?)
+    case leave(roomID: Int64)
+    case send(roomID: Int64, content: String, clientMessageID: String?)
+    case typing(roomID: Int64)
+    case ping
+
+    struct Rejection: Error, Equatable {
+        let code: String
+        let message: String
+        let ref: String?
+    }
+
+    /// Largest `content`, in UTF-8 bytes.
+    static let maxContentBytes = 4096
+    /// Longest `client_msg_id`, in characters.
+    static let maxClientMessageIDLength = 64
+
+    private struct Raw: Decodable {
+        let type: String?
+        let room_id: Int64?
+        let since_seq: Int64?
+        let content: String?
+        let client_msg_id: String?
+    }
+
+    /// Parses one text frame.
+    static func parse(_ text: ByteBuffer) throws(Rejection) -> ClientFrame {
+        let raw: Raw
+        do {
+            raw = try JSONDecoder().decode(Raw.self, from: Data(text.readableBytesView))
+        } catch {
+            // Recover the ref if the frame is an object with a string client_msg_id or type.
+            let object = (try? JSONSerialization.jsonObject(with: Data(text.readableBytesView))) as? [String: Any]
+            let ref = (object?["client_msg_id"] as? String) ?? (object?["type"] as? String)
+            throw Rejection(code: "bad_request", message: Self.describe(error), ref: ref)
+        }
+        let ref = raw.client_msg_id ?? raw.type
+        func bad(_ message: String) -> Rejection { Rejection(code: "bad_request", message: message, ref: ref) }
+        guard let type = raw.type else { throw bad("missing field 'type'") }
+        if type == "ping" { return .ping }
+        guard ["join", "leave", "send", "typing"].contains(type) else { throw bad("unknown type '\(type)'") }
+        guard let roomID = raw.room_id else { throw bad("missing field 'room_id'") }
+        switch type {
+        case "join":
+            if let since = raw.since_seq, since < 0 { throw bad("'since_seq' must not be negative") }
+            return .join(roomID: roomID, sinceSeq: raw.since_seq)
+        case "leave":
+            return .leave(roomID: roomID)
+        case "typing":
+            return .typing(roomID: roomID)
+        default:
+            guard let content = raw.content else { throw bad("missing field 'content'") }
+            guard !content.isEmpty else { throw bad("'content' must not be empty") }
+            guard content.utf8.count <= maxContentBytes else {
+                throw Rejection(code: "too_large", message: "'content' is longer than \(maxContentBytes) bytes", ref: ref)
+            }
+            guard !content.utf8.contains(0) else { throw bad("'content' must not contain NUL characters") }
+            if let id = raw.client_msg_id {
+                guard (1...maxClientMessageIDLength).contains(id.count), !id.utf8.contains(0) else {
+                    throw bad("'client_msg_id' must be 1-\(maxClientMessageIDLength) characters")
+                }
+            }
+            return .send(roomID: roomID, content: content, clientMessageID: raw.client_msg_id)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "frame is not valid JSON" }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return field.isEmpty ? "frame must be a JSON object" : "field '\(field)' has the wrong type"
+        case .dataCorrupted(let context):
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return field.isEmpty ? "frame is not valid JSON" : "field '\(field)' is invalid"
+        default:
+            return "frame is not valid JSON"
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import ClusterKit
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// This gateway's side of every room that has a member here: the Redis subscription (reference
+/// counted, confirmed before a join asks for `last_seq`), the room's ordered stream, and the local
+/// members with their delivery cursors. An event from Redis is fanned out to local members as the
+/// bytes the owner encoded: one encoding per room, not per recipient.
+final class RoomHub: Service, Sendable {
+    private struct Member {
+        let connection: ClientConnection
+        var phase: Phase
+    }
+
+    private enum Phase {
+        /// Joining: what arrives is held until the join has sent `joined` and any replay.
+        case joining(held: [(seq: Int64?, frame: ByteBuffer, fromUser: Int64?)])
+        /// Live: messages after `cursor` are delivered.
+        case live(cursor: Int64)
+    }
+
+    private struct HubRoom {
+        var stream = RoomStreamStateMachine()
+        var members: [UInt64: Member] = [:]
+    }
+
+    private let subscriber: RedisSubscriber
+    private let names: ChannelNames
+    private let history: PostgresRoomStore
+    private let logger: Logger
+    private let rooms = Mutex<[Int64: HubRoom]>([:])
+    private let fetches: AsyncStream<(roomID: Int64, range: ClosedRange<Int64>)>
+    private let fetchSink: AsyncStream<(roomID: Int64, range: ClosedRange<Int64>)>.Continuation
+
+    /// Messages read from Postgres per gap-fill query.
+    static let fetchPage = 500
+
+    init(subscriber: RedisSubscriber, names: ChannelNames, history: PostgresRoomStore, logger: Logger) {
+        self.subscriber = subscriber
+        self.names = names
+        self.history = history
+        self.logger = logger
+        (fetches, fetchSink) = AsyncStream.makeStream()
+    }
+
+    // MARK: Membership
+
+    /// Registers `connection` as joining `roomID` and makes sure this gateway is subscribed to the
+    /// room's channel (confirmed by Redis) before the caller asks the owner for `last_seq`.
+    func beginJoin(_ roomID: Int64, _ connection: ClientConnection) async -> Bool {
+        let first = rooms.withLock { rooms -> Bool in
+            var room = rooms[roomID] ?? HubRoom()
+            let first = room.members.isEmpty
+            room.members[connection.id] = Member(connection: connection, phase: .joining(held: []))
+            rooms[roomID] = room
+            return first
+        }
+        if first {
+            return await subscriber.subscribeAndWait(names.room(roomID))
+        }
+        // Another member's subscription may still be waiting for confirmation.
+        return await subscriber.subscribeAndWait(names.room(roomID)).also { subscriber.unsubscribe(names.room(roomID)) }
+    }
+
+    /// The join completed at `lastSeq` (with `joined` and replay already queued to the client):
+    /// hand over what was held after it, then deliver live.
+    func completeJoin(_ roomID: Int64, _ connection: ClientConnection, lastSeq: Int64) {
+        var fetch: ClosedRange<Int64>?
+        rooms.withLock { rooms in
+            guard var room = rooms[roomID], var member = room.members[connection.id] else { return }
+            var cursor = lastSeq
+            if case .joining(let held) = member.phase {
+                for event in held {
+                    if let seq = event.seq {
+                        guard seq > cursor else { continue }
+                        cursor = seq
+                    } else if event.fromUser == connection.identity.userID {
+                        continue
+                    }
+                    connection.send(event.frame)
+                }
+            }
+            member.phase = .live(cursor: cursor)
+            room.members[connection.id] = member
+            if room.stream.delivered == nil {
+                let action = room.stream.start(lastSeq: lastSeq)
+                fetch = action.fetch
+                rooms[roomID] = room
+                deliver(action.deliver, in: roomID, rooms: &rooms)
+                return
+            }
+            rooms[roomID] = room
+        }
+        if let fetch { fetchSink.yield((roomID, fetch)) }
+    }
+
+    /// `connection` is no longer in `roomID`; the last local member unsubscribes the channel.
+    func removeMember(_ roomID: Int64, _ connection: ClientConnection) {
+        let last = rooms.withLock { rooms -> Bool in
+            guard var room = rooms[roomID], room.members.removeValue(forKey: connection.id) != nil else { return false }
+            if room.members.isEmpty {
+                rooms[roomID] = nil
+                return true
+            }
+            rooms[roomID] = room
+            return false
+        }
+        if last { subscriber.unsubscribe(names.room(roomID)) }
+    }
+
+    /// Local members of a room (tests and metrics).
+    func memberCount(_ roomID: Int64) -> Int {
+        rooms.withLock { $0[roomID]?.members.count ?? 0 }
+    }
+
+    // MARK: Events
+
+    /// An event of `roomID` arrived from Redis (called on an event loop: never blocks).
+    func handle(roomID: Int64, event: RoomEvent) {
+        var fetch: ClosedRange<Int64>?
+        var closedMembers: [ClientConnection] = []
+        rooms.withLock { rooms in
+            guard var room = rooms[roomID] else { return }
+            switch event {
+            case .message(let seq, let frame):
+                let action = room.stream.received(seq: seq, frame: frame)
+                fetch = action.fetch
+                rooms[roomID] = room
+                deliver(action.deliver, in: roomID, rooms: &rooms)
+            case .presence(let userID, let frame), .typing(let userID, let frame):
+                for (id, var member) in room.members where member.connection.identity.userID != userID {
+                    switch member.phase {
+                    case .live: member.connection.send(frame)
+                    case .joining(var held):
+                        held.append((nil, frame, userID))
+                        member.phase = .joining(held: held)
+                        room.members[id] = member
+                    }
+                }
+                rooms[roomID] = room
+            case .closed(let frame):
+                for member in room.members.values {
+                    member.connection.send(frame)
+                    closedMembers.append(member.connection)
+                }
+                rooms[roomID] = nil
+            }
+        }
+        if let fetch { fetchSink.yield((roomID, fetch)) }
+        if !closedMembers.isEmpty {
+            for connection in closedMembers { connection.setMembership(nil, of: roomID) }
+            subscriber.unsubscribe(names.room(roomID))
+        }
+    }
+
+    /// The bus reconnected: messages may have been published while it was away. Every room reads
+    /// what came after its last delivered seq.
+    func catchUpAll() {
+        let wanted = rooms.withLock { rooms -> [(Int64, ClosedRange<Int64>)] in
+            var wanted: [(Int64, ClosedRange<Int64>)] = []
+            for roomID in Array(rooms.keys) {
+                if let range = rooms[roomID]?.stream.catchUp().fetch { wanted.append((roomID, range)) }
+            }
+            return wanted
+        }
+        for (roomID, range) in wanted { fetchSink.yield((roomID, range)) }
+    }
+
+    /// Hands in-order messages to each member after its cursor (joining members hold them).
+    private func deliver(_ deliveries: [RoomStreamStateMachine.Delivery], in roomID: Int64, rooms: inout [Int64: HubRoom]) {
+        guard !deliveries.isEmpty, var room = rooms[roomID] else { return }
+        for (id, var member) in room.members {
+            switch member.phase {
+            case .live(var cursor):
+                for delivery in deliveries where delivery.seq > cursor {
+                    member.connection.send(delivery.frame)
+                    cursor = delivery.seq
+                }
+                member.phase = .live(cursor: cursor)
+            case .joining(var held):
+                for delivery in deliveries { held.append((delivery.seq, delivery.frame, nil)) }
+                member.phase = .joining(held: held)
+            }
+            room.members[id] = member
+        }
+        rooms[roomID] = room
+    }
+
+    // MARK: Gap filling
+
+    func run() async throws {
+        for await (roomID, range) in fetches.cancelOnGracefulShutdown() {
+            await fill(roomID, range)
+        }
+    }
+
+    private func fill(_ roomID: Int64, _ range: ClosedRange<Int64>) async {
+        do {
+            let before = range.upperBound == Int64.max ? nil : range.upperBound + 1
+            let records = try await history.messages(roomID: roomID, afterSeq: range.lowerBound - 1, beforeSeq: before, limit: Self.fetchPage)
+            let messages = records.map { (seq: $0.seq, frame: ServerFrame.message($0.chatMessage)) }
+            var next: ClosedRange<Int64>?
+            rooms.withLock { rooms in
+                guard var room = rooms[roomID] else { return }
+                var action = room.stream.fetched(messages)
+                if action.fetch == nil, records.count == Self.fetchPage { action.fetch = room.stream.catchUp().fetch }
+                next = action.fetch
+                rooms[roomID] = room
+                deliver(action.deliver, in: roomID, rooms: &rooms)
+            }
+            if let next { fetchSink.yield((roomID, next)) }
+        } catch {
+            logger.warning("gap fill failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
+            rooms.withLock { rooms in rooms[roomID]?.stream.fetchFailed() }
+            try? await Task.sleep(for: .milliseconds(200))
+            let retry = rooms.withLock { rooms in rooms[roomID]?.stream.catchUp().fetch }
+            if let retry { fetchSink.yield((roomID, retry)) }
+        }
+    }
+}
+
+extension MessageRecord {
+    var chatMessage: ChatMessage {
+        ChatMessage(
+            roomID: roomID, seq: seq, userID: userID, username: username, content: content,
+            clientMessageID: clientMessageID, sentAt: Int64((sentAt.timeIntervalSince1970 * 1000).rounded(.down))
+        )
+    }
+}
+
+extension Bool {
+    fileprivate func also(_ body: () -> Void) -> Bool {
+        body()
+        return self
+    }
+}

@@ -1,0 +1,159 @@
+import ClusterKit
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// Runs a worker's cluster life: its session and heartbeat, the requests from Redis, and the jobs
+/// of its `WorkerCore` (room loads, group commits, releases), all inside one task group.
+final class WorkerService: Service, Sendable {
+    let nodeID: String
+    let config: WorkerConfig
+    let core: WorkerCore
+    let store: WorkerStore
+    let membership: Membership
+    let ringWatcher: RingWatcher
+    let logger: Logger
+    private let jobs: AsyncStream<WorkerJob>
+    private let requests: AsyncStream<RoomRequest>
+    private let requestSink: AsyncStream<RoomRequest>.Continuation
+    private let joined = Atomic<Bool>(false)
+
+    init(config: WorkerConfig, redis: RedisClient, store: WorkerStore, logger: Logger) {
+        self.nodeID = config.node.nodeID
+        self.config = config
+        self.store = store
+        self.logger = logger
+        self.membership = Membership(redis: redis, names: config.node.names)
+        let (jobs, jobSink) = AsyncStream.makeStream(of: WorkerJob.self)
+        self.jobs = jobs
+        (requests, requestSink) = AsyncStream.makeStream(of: RoomRequest.self)
+        let core = WorkerCore(nodeID: config.node.nodeID, config: config, redis: redis, logger: logger, jobs: jobSink)
+        self.core = core
+        self.ringWatcher = RingWatcher(membership: membership, logger: logger) { ring in
+            Task { await core.ringChanged(ring) }
+        }
+    }
+
+    /// `true` once the worker has a session and is on the ring it sees.
+    var isJoined: Bool { joined.load(ordering: .relaxed) && ringWatcher.ring.nodes.contains(nodeID) }
+
+    /// Called on a Redis event loop for every message on this worker's channels: decode and queue, never block.
+    func handle(channel: String, payload: ByteBuffer) {
+        do {
+            switch try ClusterMessage(decoding: payload) {
+            case .request(let request): requestSink.yield(request)
+            case .membershipChanged: ringWatcher.refresh()
+            default: break
+            }
+        } catch {
+            logger.warning("undecodable cluster message", metadata: ["channel": "\(channel)", "error": "\(error)"])
+        }
+    }
+
+    func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.ringWatcher.run() }
+            group.addTask { await self.heartbeat() }
+            group.addTask {
+                for await request in self.requests.cancelOnGracefulShutdown() {
+                    await self.core.receive(request)
+                }
+            }
+            for await job in jobs.cancelOnGracefulShutdown() {
+                switch job {
+                case .load(let roomID): group.addTask { await self.load(roomID) }
+                case .commit: group.addTask { await self.commitLoop() }
+                case .release(let rooms): group.addTask { await self.release(rooms) }
+                }
+            }
+            group.cancelAll()
+        }
+        if let session = await core.session {
+            try? await membership.withdraw(nodeID)
+            try? await store.closeSession(session)
+        }
+    }
+
+    /// Keeps this worker on the ring (Redis) and its session alive (Postgres). The session is only
+    /// renewed while the Redis heartbeat works: a worker the cluster cannot see must let its rooms go.
+    private func heartbeat() async {
+        var lastAnnounced: ContinuousClock.Instant?
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = ContinuousClock.now
+            if (try? await membership.announce(nodeID, ttl: config.leaseTTL)) != nil {
+                lastAnnounced = now
+            }
+            let visible = lastAnnounced.map { now - $0 < config.leaseTTL } ?? false
+            do {
+                if let session = await core.session {
+                    if visible, try await store.renewSession(session, ttl: config.leaseTTL) == false {
+                        await core.sessionLost()
+                        joined.store(false, ordering: .relaxed)
+                    }
+                } else if visible {
+                    let session = try await store.openSession(nodeID: nodeID, ttl: config.leaseTTL)
+                    await core.sessionStarted(session)
+                    joined.store(true, ordering: .relaxed)
+                    logger.info("worker session opened", metadata: ["session": "\(session)"])
+                    ringWatcher.refresh()
+                }
+            } catch {
+                logger.warning("session heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: config.heartbeatInterval)
+        }
+    }
+
+    private func load(_ roomID: Int64) async {
+        guard let session = await core.session else {
+            return await core.loadFailed(roomID: roomID, code: "unavailable", message: "worker has no session, retry")
+        }
+        do {
+            switch try await store.acquire(roomID: roomID, session: session) {
+            case .acquired(let lastSeq):
+                let tail = try await store.tail(roomID: roomID, lastSeq: lastSeq, count: config.tailSize)
+                let keys = try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow)
+                await core.loaded(roomID: roomID, lastSeq: lastSeq, tail: tail, keys: keys)
+            case .notFound:
+                await core.loadFailed(roomID: roomID, code: "room_not_found", message: "room not found")
+            case .busy:
+                await core.loadFailed(roomID: roomID, code: "unavailable", message: "room is being handed over, retry")
+            case .sessionExpired:
+                await core.loadFailed(roomID: roomID, code: "unavailable", message: "worker session expired, retry")
+                await core.sessionLost()
+            }
+        } catch {
+            logger.warning("room load failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
+            await core.loadFailed(roomID: roomID, code: "unavailable", message: "storage unavailable, retry")
+        }
+    }
+
+    /// Commits batches until nothing is pending: whatever arrives during one commit goes in the next.
+    private func commitLoop() async {
+        while let batch = await core.takeBatch() {
+            guard let session = await core.session else {
+                await core.finishCommit(.failure(SessionMissing()))
+                continue
+            }
+            do {
+                let result = try await store.commit(batch.messages, previous: batch.previous, session: session)
+                await core.finishCommit(.success(result))
+            } catch {
+                await core.finishCommit(.failure(error))
+            }
+        }
+    }
+
+    private func release(_ rooms: [Int64]) async {
+        guard let session = await core.session else { return }
+        do {
+            try await store.release(roomIDs: rooms, session: session)
+            await core.released(rooms)
+        } catch {
+            logger.warning("room release failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private struct SessionMissing: Error {}
+}

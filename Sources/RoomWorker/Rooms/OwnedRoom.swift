@@ -1,0 +1,86 @@
+import ClusterKit
+import NIOCore
+
+/// The in-memory state of a room this worker owns: its committed `lastSeq`, a bounded tail of
+/// encoded messages for fast resume, the idempotency window, and presence (who is joined, through
+/// which gateways). Pure value logic, no I/O.
+struct OwnedRoom {
+    let roomID: Int64
+    private(set) var lastSeq: Int64
+    private var tail = CircularBuffer<(seq: Int64, frame: ByteBuffer)>()
+    private let tailCapacity: Int
+    private var recent: [IdempotencyKey: Int64] = [:]
+    private var recentOrder = CircularBuffer<IdempotencyKey>()
+    private let windowCapacity: Int
+    /// userID → (username, connections per gateway).
+    private(set) var presence: [Int64: (username: String, gateways: [String: Int])] = [:]
+    /// Set when the ring moved the room away: new requests are refused while it is handed over.
+    var releasing = false
+
+    init(roomID: Int64, lastSeq: Int64, tailCapacity: Int, windowCapacity: Int) {
+        self.roomID = roomID
+        self.lastSeq = lastSeq
+        self.tailCapacity = tailCapacity
+        self.windowCapacity = windowCapacity
+    }
+
+    // MARK: Messages
+
+    /// Records committed messages (ascending seq, continuing `lastSeq`).
+    mutating func committed(_ message: ChatMessage, frame: ByteBuffer) {
+        lastSeq = max(lastSeq, message.seq)
+        if tailCapacity > 0 {
+            if tail.count == tailCapacity { tail.removeFirst() }
+            tail.append((message.seq, frame))
+        }
+        if let clientID = message.clientMessageID {
+            remember(IdempotencyKey(userID: message.userID, clientMessageID: clientID), seq: message.seq)
+        }
+    }
+
+    /// Remembers that `key` is stored as `seq`.
+    mutating func remember(_ key: IdempotencyKey, seq: Int64) {
+        guard windowCapacity > 0, recent[key] == nil else { return }
+        if recentOrder.count == windowCapacity, let oldest = recentOrder.popFirst() { recent[oldest] = nil }
+        recent[key] = seq
+        recentOrder.append(key)
+    }
+
+    /// The seq already given to `key`, if it is in the window.
+    func storedSeq(for key: IdempotencyKey) -> Int64? { recent[key] }
+
+    /// The encoded messages `(sinceSeq, lastSeq]` if the tail holds all of them and there are at most `limit`.
+    func replay(after sinceSeq: Int64, limit: Int) -> [ByteBuffer]? {
+        guard sinceSeq < lastSeq else { return [] }
+        guard lastSeq - sinceSeq <= Int64(limit), let first = tail.first, first.seq <= sinceSeq + 1 else { return nil }
+        return tail.filter { $0.seq > sinceSeq }.map(\.frame)
+    }
+
+    // MARK: Presence
+
+    /// A connection of `userID` joined through `gateway`; `true` if it is the user's first anywhere.
+    mutating func join(userID: Int64, username: String, gateway: String) -> Bool {
+        var entry = presence[userID] ?? (username, [:])
+        let first = entry.gateways.isEmpty
+        entry.gateways[gateway, default: 0] += 1
+        presence[userID] = entry
+        return first
+    }
+
+    /// A connection of `userID` on `gateway` left; `true` if it was the user's last anywhere.
+    mutating func leave(userID: Int64, gateway: String) -> Bool {
+        guard var entry = presence[userID], let count = entry.gateways[gateway] else { return false }
+        entry.gateways[gateway] = count > 1 ? count - 1 : nil
+        if entry.gateways.isEmpty {
+            presence[userID] = nil
+            return true
+        }
+        presence[userID] = entry
+        return false
+    }
+
+    /// Carries presence over from an earlier state of the same room (after a reload).
+    mutating func adoptPresence(from other: OwnedRoom) {
+        presence = other.presence
+    }
+}

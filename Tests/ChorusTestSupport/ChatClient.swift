@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// A real WebSocket client of a gateway, for tests: sends JSON text frames and records every frame
+/// it receives, in order.
+public final class ChatClient: Sendable {
+    /// What the connection task records; shared with it.
+    private final class Recorder: Sendable {
+        let received = Mutex<[JSON]>([])
+        let closeCode = Mutex<WebSocketErrorCode??>(nil)
+    }
+
+    private let recorder = Recorder()
+    private let cursor = Mutex(0)
+    private let outgoing: AsyncStream<String>.Continuation
+    private let task: Task<WebSocketErrorCode?, any Error>
+
+    /// Connects to `ws://127.0.0.1:<port>/v1/ws` with the token in the header (or in `?token=`).
+    public init(port: Int, token: String, tokenInQuery: Bool = false, maxFrameSize: Int = 1 << 20) async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        outgoing = continuation
+        let recorder = self.recorder
+        let opened = AsyncStream.makeStream(of: Void.self)
+        let url = tokenInQuery ? "ws://127.0.0.1:\(port)/v1/ws?token=\(token)" : "ws://127.0.0.1:\(port)/v1/ws"
+        var headers: HTTPFields = [:]
+        if !tokenInQuery { headers[.authorization] = "Bearer \(token)" }
+        let configuration = WebSocketClientConfiguration(maxFrameSize: maxFrameSize, additionalHeaders: headers)
+        var logger = Logger(label: "test.ws")
+        logger.logLevel = .critical
+        task = Task {
+            let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+                opened.continuation.yield()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await text in stream { try await outbound.write(.text(text)) }
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                    group.addTask {
+                        for try await message in inbound.messages(maxSize: 1 << 24) {
+                            if case .text(let text) = message { recorder.received.withLock { $0.append(JSON(text: text)) } }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+            recorder.closeCode.withLock { $0 = .some(close?.closeCode) }
+            opened.continuation.finish()
+            return close?.closeCode
+        }
+        var iterator = opened.stream.makeAsyncIterator()
+        guard await iterator.next() != nil else {
+            _ = try await task.value
+            throw ConnectFailed()
+        }
+    }
+
+    public struct ConnectFailed: Error {}
+    public struct Timeout: Error, CustomStringConvertible {
+        public let waitingFor: String
+        public let seen: [String]
+        public var description: String { "timed out waiting for \(waitingFor); frames so far: \(seen)" }
+    }
+
+    /// Sends one text frame.
+    public func send(_ text: String) {
+        outgoing.yield(text)
+    }
+
+    /// Every frame received so far.
+    public var frames: [JSON] { recorder.received.withLock { $0 } }
+
+    /// The next not-yet-consumed frame matching `predicate` (frames before it are consumed too).
+    public func next(
+        _ description: String = "a frame", timeout: Duration = .seconds(10), where predicate: (JSON) -> Bool = { _ in true }
+    ) async throws -> JSON {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = recorder.received.withLock { frames -> JSON? in
+                cursor.withLock { index in
+                    while index < frames.count {
+                        let frame = frames[index]
+                        index += 1
+                        if predicate(frame) { return frame }
+                    }
+                    return nil
+                }
+            }
+            if let found { return found }
+            if ContinuousClock.now > deadline || recorder.closeCode.withLock({ $0 }) != nil && recorder.received.withLock({ $0.count }) == cursor.withLock({ $0 }) {
+                throw Timeout(waitingFor: description, seen: frames.map { String(describing: $0.value ?? "nil") })
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// The next frame of `type`.
+    public func next(type: String, timeout: Duration = .seconds(10)) async throws -> JSON {
+        try await next("type \(type)", timeout: timeout) { $0["type"].string == type }
+    }
+
+    /// Closes from the client side and waits for the end.
+    public func close() async {
+        outgoing.finish()
+        _ = try? await task.value
+    }
+
+    /// Waits until the server closes the connection; returns its close code.
+    public func closedCode(timeout: Duration = .seconds(10)) async -> WebSocketErrorCode? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let code = recorder.closeCode.withLock({ $0 }) { return code }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+}

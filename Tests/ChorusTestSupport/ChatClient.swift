@@ -64,7 +64,7 @@ public final class ChatClient: Sendable {
     public struct Timeout: Error, CustomStringConvertible {
         public let waitingFor: String
         public let seen: [String]
-        public var description: String { "timed out waiting for \(waitingFor); frames so far: \(seen)" }
+        public var description: String { "timed out waiting for \(waitingFor); last frames: \(seen.suffix(8))" }
     }
 
     /// Sends one text frame.

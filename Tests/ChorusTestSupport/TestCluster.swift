@@ -63,6 +63,7 @@ public final class TestCluster: Sendable {
 
     public struct Unexpected: Error, CustomStringConvertible {
         public let what: String
+        public init(what: String) { self.what = what }
         public var description: String { what }
     }
 }

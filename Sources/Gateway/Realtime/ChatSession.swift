@@ -99,22 +99,20 @@ struct ChatSession {
         case .join(let roomID, let sinceSeq):
             join(roomID, sinceSeq: sinceSeq, group: &group)
         case .leave(let roomID):
-            guard connection.setMembership(nil, of: roomID) != nil else {
-                return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "leave"))
+            switch connection.setMembership(nil, of: roomID) {
+            case nil: return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "leave"))
+            case .closed: return reject(.init(code: "room_not_found", message: "room \(roomID) was deleted", ref: "leave"))
+            case .joining, .joined: break
             }
             hub.removeMember(roomID, connection)
             _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
             connection.send(ServerFrame.left(roomID: roomID))
         case .typing(let roomID):
-            guard connection.membership(of: roomID) == .joined else {
-                return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "typing"))
-            }
+            if let rejection = Self.notJoined(connection.membership(of: roomID), roomID, ref: "typing") { return reject(rejection) }
             workers.notify(roomID: roomID, identity: connection.identity, kind: .typing)
         case .send(let roomID, let content, let clientMessageID):
             let ref = clientMessageID ?? "send"
-            guard connection.membership(of: roomID) != nil else {
-                return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: ref))
-            }
+            if let rejection = Self.notJoined(connection.membership(of: roomID), roomID, ref: ref) { return reject(rejection) }
             let connection = self.connection
             workers.submit(roomID: roomID, identity: connection.identity, kind: .send(content: content, clientMessageID: clientMessageID))
                 .whenSuccess { result in
@@ -130,8 +128,17 @@ struct ChatSession {
         }
     }
 
+    /// Why a connection in `membership` may not send or type in a room, if it may not.
+    private static func notJoined(_ membership: ClientConnection.Membership?, _ roomID: Int64, ref: String) -> ClientFrame.Rejection? {
+        switch membership {
+        case .joining, .joined: nil
+        case .closed: .init(code: "room_not_found", message: "room \(roomID) was deleted", ref: ref)
+        case nil: .init(code: "not_joined", message: "not joined to room \(roomID)", ref: ref)
+        }
+    }
+
     private func join(_ roomID: Int64, sinceSeq: Int64?, group: inout DiscardingTaskGroup) {
-        if connection.membership(of: roomID) != nil {
+        if let membership = connection.membership(of: roomID), membership != .closed {
             return reject(.init(code: "bad_request", message: "already joined to room \(roomID)", ref: "join"))
         }
         connection.setMembership(.joining, of: roomID)

@@ -8,6 +8,8 @@ final class ClientConnection: Sendable {
         /// `join` sent, `joined` not yet: sends are already accepted (the owner sees them after the join).
         case joining
         case joined
+        /// The room was deleted while joined: sends get `room_not_found`.
+        case closed
     }
 
     let id: UInt64
@@ -53,7 +55,7 @@ final class ClientConnection: Sendable {
     func leaveAll() -> [Int64] {
         rooms.withLock { rooms in
             defer { rooms.removeAll() }
-            return Array(rooms.keys)
+            return rooms.filter { $0.value != .closed }.map(\.key)
         }
     }
 }

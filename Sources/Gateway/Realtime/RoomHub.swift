@@ -150,7 +150,7 @@ final class RoomHub: Service, Sendable {
         }
         if let fetch { fetchSink.yield((roomID, fetch)) }
         if !closedMembers.isEmpty {
-            for connection in closedMembers { connection.setMembership(nil, of: roomID) }
+            for connection in closedMembers { connection.setMembership(.closed, of: roomID) }
             subscriber.unsubscribe(names.room(roomID))
         }
     }

@@ -1,8 +1,9 @@
 import Hummingbird
 
 /// Authenticates a WebSocket upgrade by `Authorization: Bearer` or `?token=` (browsers cannot set
-/// headers). On failure the upgrade is declined and the request falls through to the HTTP router,
-/// whose `GET /v1/ws` route answers 401 — a bad token never gets a socket.
+/// headers). On failure the upgrade is declined and answered 401 (see `UnauthorizedUpgradeRewriter`):
+/// a bad token never gets a socket. A plain GET without upgrade reaches the HTTP router instead,
+/// whose `GET /v1/ws` route answers 401 or 400.
 struct WebSocketAuthMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
@@ -10,7 +11,17 @@ struct WebSocketAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.identity = try await authenticator.identity(for: try Self.token(of: request))
+        do {
+            context.identity = try await authenticator.identity(for: try Self.token(of: request))
+        } catch let error as APIError where error.code == .unauthorized {
+            // The framework answers a declined upgrade with 400: make it the contract's 401.
+            if let channel = context.channel {
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(UnauthorizedUpgradeRewriter())
+                }.get()
+            }
+            throw error
+        }
         return try await next(request, context)
     }
 

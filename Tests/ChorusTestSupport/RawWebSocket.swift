@@ -1,0 +1,124 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bare WebSocket client on a POSIX socket: it upgrades, then reads only when told to. Tests use
+/// it to be the client that never reads (slow consumer) and to see the raw HTTP answer of a
+/// refused upgrade.
+public final class RawWebSocket: @unchecked Sendable {
+    // @unchecked: the socket is used from one test task only.
+    private let fd: Int32
+    /// The HTTP status line and headers of the upgrade answer.
+    public let responseHead: String
+
+    /// Connects and sends an upgrade request for `path`; `receiveBuffer` shrinks the socket's
+    /// receive buffer (so that a client that does not read fills up quickly).
+    public init(port: Int, path: String, headers: [String: String] = [:], receiveBuffer: Int32? = nil) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+        _ = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
+        var head: [UInt8] = []
+        var byte: UInt8 = 0
+        while !head.ends(with: [13, 10, 13, 10]) {
+            guard recv(fd, &byte, 1, 0) == 1 else { break }
+            head.append(byte)
+        }
+        responseHead = String(decoding: head, as: UTF8.self)
+    }
+
+    /// The status code of the upgrade answer.
+    public var status: Int {
+        Int(responseHead.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    /// Sends one masked text frame (clients must mask).
+    public func sendText(_ text: String, fin: Bool = true) {
+        let payload = Array(text.utf8)
+        var frame: [UInt8] = [fin ? 0x81 : 0x01]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else if payload.count <= 0xFFFF {
+            frame.append(0x80 | 126)
+            frame += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        } else {
+            frame.append(0x80 | 127)
+            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
+        }
+        let mask: [UInt8] = [1, 2, 3, 4]
+        frame += mask
+        frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        var offset = 0
+        while offset < frame.count {
+            let sent = frame[offset...].withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { return }
+            offset += sent
+        }
+    }
+
+    /// Reads until the server closes the connection (or `timeout` of silence); returns the close
+    /// frame's code if one was seen.
+    public func readUntilClosed() -> UInt16? {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        return Self.closeCode(in: data)
+    }
+
+    /// Parses server frames and returns the code of the first close frame.
+    static func closeCode(in data: [UInt8]) -> UInt16? {
+        var index = 0
+        while index + 2 <= data.count {
+            let opcode = data[index] & 0x0F
+            var length = Int(data[index + 1] & 0x7F)
+            index += 2
+            if length == 126, index + 2 <= data.count {
+                length = Int(data[index]) << 8 | Int(data[index + 1])
+                index += 2
+            } else if length == 127, index + 8 <= data.count {
+                length = data[index..<index + 8].reduce(0) { $0 << 8 | Int($1) }
+                index += 8
+            }
+            if opcode == 0x8, length >= 2, index + 2 <= data.count {
+                return UInt16(data[index]) << 8 | UInt16(data[index + 1])
+            }
+            index += length
+        }
+        return nil
+    }
+
+    deinit {
+        close(fd)
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
+}

@@ -1,0 +1,79 @@
+import ChorusTestSupport
+import ClusterKit
+import Foundation
+import Testing
+
+/// A worker is SIGKILLed while clients keep sending to one of its rooms.
+@Suite struct WorkerFailoverTests {
+    /// Sends `content` with `id` until acked, retrying `unavailable` like a real client; returns the seq.
+    static func sendUntilAcked(_ client: ChatClient, room: Int64, id: String, timeout: Duration = .seconds(30)) async throws -> Int64 {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            client.send(#"{"type":"send","room_id":\#(room),"content":"msg \#(id)","client_msg_id":"\#(id)"}"#)
+            let answer = try await client.next("answer to \(id)", timeout: .seconds(10)) {
+                ($0["type"].string == "ack" && $0["client_msg_id"].string == id) || ($0["type"].string == "error" && $0["ref"].string == id)
+            }
+            if answer["type"].string == "ack", let seq = answer["seq"].int { return seq }
+            #expect(answer["code"].string == "unavailable", "unexpected error \(answer.value ?? "nil")")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestCluster.Unexpected(what: "\(id) was never acked")
+    }
+
+    @Test func messagesStayContiguousAndDurable_whenTheOwnerWorkerIsKilled() async throws {
+        let cluster = try await TestCluster()
+        let writer = try await cluster.register("writer")
+        let reader = try await cluster.register("reader")
+        let room = try await cluster.createRoom(token: writer.token)
+        let ring = HashRing(nodes: cluster.workers.map(\.nodeID))
+        let owner = try #require(cluster.workers.first { $0.nodeID == ring.owner(of: room) })
+
+        let w = try await cluster.connect(token: writer.token, through: 0)
+        let r = try await cluster.connect(token: reader.token, through: 1)
+        for client in [w, r] {
+            client.send(#"{"type":"join","room_id":\#(room)}"#)
+            _ = try await client.next(type: "joined")
+        }
+        var acked: [String: Int64] = [:]
+        for index in 0..<20 { acked["k\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "k\(index)") }
+
+        // Messages the client has sent but that are not acked yet when the owner dies.
+        for index in 20..<25 { w.send(#"{"type":"send","room_id":\#(room),"content":"msg k\#(index)","client_msg_id":"k\#(index)"}"#) }
+        owner.process.signal(SIGKILL)
+        let killedAt = ContinuousClock.now
+        var writableAfter: Duration?
+        for index in 20..<60 {
+            acked["k\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "k\(index)")
+            if writableAfter == nil, index >= 25 { writableAfter = ContinuousClock.now - killedAt }
+        }
+        let recovery = try #require(writableAfter)
+        print("failover: room writable again \(recovery) after SIGKILL of its owner")
+        #expect(recovery < .seconds(8), "writable again only after \(recovery)")
+
+        // Every acked message is in history exactly once, seqs contiguous.
+        let history = try await cluster.history(room: room, token: writer.token)
+        #expect(history.map(\.seq) == Array(1...Int64(history.count)))
+        let ids = history.compactMap(\.clientMessageID)
+        #expect(Set(ids).count == ids.count, "a client_msg_id was stored twice")
+        for (id, seq) in acked {
+            #expect(history.first { $0.clientMessageID == id }?.seq == seq, "\(id) acked as \(seq)")
+        }
+        #expect(Set(acked.keys) == Set(ids))
+
+        // The live reader saw the same contiguous stream, and a resume from 0 misses nothing.
+        #expect(await eventually(timeout: .seconds(10)) {
+            r.frames.filter { $0["type"].string == "message" }.count >= history.count
+        })
+        #expect(r.frames.filter { $0["type"].string == "message" }.compactMap { $0["seq"].int } == history.map(\.seq))
+        await r.close()
+        let resumed = try await cluster.connect(token: reader.token, through: 0)
+        resumed.send(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
+        #expect(try await resumed.next(type: "joined")["last_seq"].int == Int64(history.count))
+        var seqs: [Int64] = []
+        while seqs.count < history.count { seqs.append(try #require(try await resumed.next(type: "message")["seq"].int)) }
+        #expect(seqs == history.map(\.seq))
+        await resumed.close()
+        await w.close()
+        await cluster.stop()
+    }
+}

@@ -92,5 +92,9 @@ let package = Package(
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]
         ),
+        .testTarget(
+            name: "RoomWorkerTests",
+            dependencies: ["RoomWorker", "ClusterKit"]
+        ),
     ]
 )

@@ -29,6 +29,8 @@ struct TokenService: Sendable {
 
     /// A new token for the user, with a fresh `jti`.
     func issue(userID: Int64, username: String, now: Date = Date()) async throws -> (token: String, expiresAt: Date) {
+        // NumericDate claims in whole seconds: some JWT libraries reject fractions.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let expiresAt = now.addingTimeInterval(TimeInterval(lifetime.components.seconds))
         let claims = TokenClaims(
             sub: .init(value: String(userID)),

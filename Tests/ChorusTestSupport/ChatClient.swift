@@ -99,6 +99,19 @@ public final class ChatClient: Sendable {
         }
     }
 
+    /// The first frame ever received matching `predicate`, consumed or not (for frames whose order
+    /// relative to others is not fixed, like a sender's `ack` and its own `message`).
+    public func any(
+        _ description: String, timeout: Duration = .seconds(10), where predicate: @escaping (JSON) -> Bool
+    ) async throws -> JSON {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = recorder.received.withLock({ $0.first(where: predicate) }) { return found }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw Timeout(waitingFor: description, seen: frames.map { String(describing: $0.value ?? "nil") })
+    }
+
     /// The next frame of `type`.
     public func next(type: String, timeout: Duration = .seconds(10)) async throws -> JSON {
         try await next("type \(type)", timeout: timeout) { $0["type"].string == type }

@@ -36,12 +36,12 @@ import Testing
         }
 
         a.send(#"{"type":"send","room_id":\#(room),"content":"hello \"bob\" ✓","client_msg_id":"m1"}"#)
-        let ack = try await a.next(type: "ack")
+        let ack = try await a.any("ack") { $0["type"].string == "ack" }
         #expect(ack["seq"].int == 1)
         #expect(ack["client_msg_id"].string == "m1")
         #expect(ack["room_id"].int == room)
         for client in [a, b, second] {
-            let message = try await client.next(type: "message")
+            let message = try await client.any("message 1") { $0["type"].string == "message" && $0["seq"].int == 1 }
             #expect(message.keys == ["type", "room_id", "seq", "user_id", "username", "content", "client_msg_id", "sent_at"])
             #expect(message["seq"].int == 1)
             #expect(message["content"].string == "hello \"bob\" ✓")

@@ -60,6 +60,12 @@ import Testing
         }
         #expect(Set(acked.keys) == Set(ids))
 
+        // The new owner learned who is joined: presence and the members list survive the failover.
+        #expect(await eventually(timeout: .seconds(15)) {
+            let body = try? await cluster.gateways[1].request("/v1/rooms/\(room)/members", headers: [.authorization: "Bearer \(writer.token)"]).body
+            return Set(JSON(body ?? .init())["members"].array.compactMap { $0["user_id"].int }) == [writer.id, reader.id]
+        })
+
         // The live reader saw the same contiguous stream, and a resume from 0 misses nothing.
         #expect(await eventually(timeout: .seconds(10)) {
             r.frames.filter { $0["type"].string == "message" }.count >= history.count

@@ -14,6 +14,9 @@ public struct RoomRequest: Equatable, Sendable {
         case typing
         /// The room was deleted: drop its state (the gateway already told the members).
         case close
+        /// After an ownership change: the user has `connections` connections in the room on this
+        /// gateway. Sets (not adds) the count, silently: idempotent, no presence event.
+        case rejoin(connections: Int64)
     }
 
     public var requestID: UInt64
@@ -52,6 +55,9 @@ public struct RoomRequest: Equatable, Sendable {
             buffer.writeInteger(UInt8(4))
         case .close:
             buffer.writeInteger(UInt8(5))
+        case .rejoin(let connections):
+            buffer.writeInteger(UInt8(6))
+            buffer.writeInteger(connections)
         }
     }
 
@@ -67,6 +73,7 @@ public struct RoomRequest: Equatable, Sendable {
         case 3: kind = .send(content: try buffer.readWireString(), clientMessageID: try buffer.readWireOptionalString())
         case 4: kind = .typing
         case 5: kind = .close
+        case 6: kind = .rejoin(connections: try buffer.readWireInteger())
         case let tag: throw WireError.invalidValue("request kind \(tag)")
         }
     }

@@ -40,9 +40,14 @@ struct GatewayComponents: Sendable {
         }
         self.tokens = await TokenService(secret: config.jwtSecret, lifetime: config.tokenTTL)
         self.database = Database(client: postgres, timeout: config.storageTimeout, logger: logger)
-        self.ring = RingWatcher(membership: Membership(redis: redis, names: config.node.names), logger: logger)
+        self.ring = RingWatcher(membership: Membership(redis: redis, names: config.node.names), logger: logger) { ring in
+            inbox.ringChanged(ring)
+        }
         self.workers = WorkerClient(gatewayID: config.node.nodeID, redis: redis, names: config.node.names, ring: ring, timeout: config.requestTimeout)
-        self.hub = RoomHub(subscriber: subscriber, names: config.node.names, history: PostgresRoomStore(database: database), logger: logger)
+        self.hub = RoomHub(
+            subscriber: subscriber, names: config.node.names, history: PostgresRoomStore(database: database),
+            workers: workers, ring: ring, logger: logger
+        )
         inbox.attach(workers: workers, hub: hub, ring: ring)
     }
 

@@ -45,6 +45,11 @@ final class ClusterInbox: Sendable {
         }
     }
 
+    /// The ring changed.
+    func ringChanged(_ ring: HashRing) {
+        targets.withLock { $0.hub }?.ringChanged(ring)
+    }
+
     /// The subscription came back after a loss: rooms catch up on what was published meanwhile.
     func connectionChanged(_ connected: Bool) {
         if connected { targets.withLock { $0.hub }?.catchUpAll() }

@@ -33,7 +33,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default:
                 if error.status.code < 500 { return APIError(.badRequest, error.body ?? error.status.reasonPhrase) }
             }
-        case is TimeoutError, is RedisError, is PostgresError:
+        case is TimeoutError, is RedisError, is PostgresError, is PostgresTransactionError:
             logger.warning("storage unavailable", metadata: ["error": "\(String(reflecting: error))"])
             return .storageUnavailable
         case let error as PSQLError where error.code != .server:

@@ -24,6 +24,16 @@ final class RoomHub: Service, Sendable {
     private struct HubRoom {
         var stream = RoomStreamStateMachine()
         var members: [UInt64: Member] = [:]
+        /// The worker this gateway last saw own the room; when the ring moves the room, the new
+        /// owner is told who is joined here (it starts with no presence).
+        var owner: String?
+    }
+
+    /// A user's connections in a room on this gateway, for re-joining a new owner.
+    private struct Rejoin: Sendable {
+        let roomID: Int64
+        let identity: Identity
+        let connections: Int64
     }
 
     private let subscriber: RedisSubscriber
@@ -33,13 +43,20 @@ final class RoomHub: Service, Sendable {
     private let rooms = Mutex<[Int64: HubRoom]>([:])
     private let fetches: AsyncStream<(roomID: Int64, range: ClosedRange<Int64>)>
     private let fetchSink: AsyncStream<(roomID: Int64, range: ClosedRange<Int64>)>.Continuation
+    private let rejoins: AsyncStream<Rejoin>
+    private let rejoinSink: AsyncStream<Rejoin>.Continuation
+    private let workers: WorkerClient
+    private let ring: RingWatcher
 
     /// Messages read from Postgres per gap-fill query.
     static let fetchPage = 500
 
-    init(subscriber: RedisSubscriber, names: ChannelNames, history: PostgresRoomStore, logger: Logger) {
+    init(subscriber: RedisSubscriber, names: ChannelNames, history: PostgresRoomStore, workers: WorkerClient, ring: RingWatcher, logger: Logger) {
         self.subscriber = subscriber
         self.names = names
+        self.workers = workers
+        self.ring = ring
+        (rejoins, rejoinSink) = AsyncStream.makeStream()
         self.history = history
         self.logger = logger
         (fetches, fetchSink) = AsyncStream.makeStream()
@@ -84,6 +101,7 @@ final class RoomHub: Service, Sendable {
             }
             member.phase = .live(cursor: cursor)
             room.members[connection.id] = member
+            if room.owner == nil { room.owner = ring.ring.owner(of: roomID) }
             if room.stream.delivered == nil {
                 let action = room.stream.start(lastSeq: lastSeq)
                 fetch = action.fetch
@@ -188,12 +206,54 @@ final class RoomHub: Service, Sendable {
         rooms[roomID] = room
     }
 
-    // MARK: Gap filling
+    /// The ring changed: rooms that moved are re-joined on their new owner with this gateway's
+    /// members, so presence and the members list survive a worker change.
+    func ringChanged(_ ring: HashRing) {
+        let jobs = rooms.withLock { rooms -> [Rejoin] in
+            var jobs: [Rejoin] = []
+            for roomID in Array(rooms.keys) {
+                guard var room = rooms[roomID], let owner = room.owner, let next = ring.owner(of: roomID), next != owner else { continue }
+                room.owner = next
+                rooms[roomID] = room
+                var counts: [Int64: (Identity, Int64)] = [:]
+                for member in room.members.values {
+                    guard case .live = member.phase else { continue }
+                    let identity = member.connection.identity
+                    counts[identity.userID] = (identity, (counts[identity.userID]?.1 ?? 0) + 1)
+                }
+                jobs += counts.values.map { Rejoin(roomID: roomID, identity: $0.0, connections: $0.1) }
+            }
+            return jobs
+        }
+        for job in jobs { rejoinSink.yield(job) }
+    }
+
+    // MARK: Gap filling and re-joins
 
     func run() async throws {
-        for await (roomID, range) in fetches.cancelOnGracefulShutdown() {
-            await fill(roomID, range)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await job in self.rejoins.cancelOnGracefulShutdown() {
+                    await self.rejoin(job)
+                }
+            }
+            for await (roomID, range) in fetches.cancelOnGracefulShutdown() {
+                await fill(roomID, range)
+            }
+            group.cancelAll()
         }
+    }
+
+    /// Tells the room's current owner about a user's connections here; retries while the room is
+    /// still being handed over (the old owner's lease has not expired yet).
+    private func rejoin(_ job: Rejoin) async {
+        for _ in 0..<30 {
+            let result = try? await workers.submit(roomID: job.roomID, identity: job.identity, kind: .rejoin(connections: job.connections)).get()
+            guard case .failed(let code, _)? = result, code == "unavailable" else { return }
+            try? await Task.sleep(for: .milliseconds(500))
+            if Task.isCancelled { return }
+        }
+        logger.warning("re-join gave up", metadata: ["room": "\(job.roomID)", "user": "\(job.identity.userID)"])
     }
 
     private func fill(_ roomID: Int64, _ range: ClosedRange<Int64>) async {

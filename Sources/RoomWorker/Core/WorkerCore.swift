@@ -127,6 +127,11 @@ actor WorkerCore {
             }
             let replay = sinceSeq.flatMap { room.replay(after: $0, limit: Self.maxReplay) }
             reply(request, .joined(lastSeq: room.lastSeq, replay: replay))
+        case .rejoin(let connections):
+            if room.setConnections(userID: request.userID, username: request.username, gateway: request.gatewayID, count: Int(connections)) {
+                redis.write([["HSET", .string(names.roomMembers(room.roomID)), .string(String(request.userID)), .string(request.username)]])
+            }
+            reply(request, .done)
         case .leave:
             if room.leave(userID: request.userID, gateway: request.gatewayID) {
                 presenceChanged(room.roomID, .leave, userID: request.userID, username: request.username)

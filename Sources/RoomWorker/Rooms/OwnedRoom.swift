@@ -67,6 +67,16 @@ struct OwnedRoom {
         return first
     }
 
+    /// Sets how many connections `userID` has through `gateway` (a re-join after an ownership
+    /// change); `true` if the user was not present before.
+    mutating func setConnections(userID: Int64, username: String, gateway: String, count: Int) -> Bool {
+        var entry = presence[userID] ?? (username, [:])
+        let first = entry.gateways.isEmpty
+        entry.gateways[gateway] = count > 0 ? count : nil
+        presence[userID] = entry.gateways.isEmpty ? nil : entry
+        return first && count > 0
+    }
+
     /// A connection of `userID` on `gateway` left; `true` if it was the user's last anywhere.
     mutating func leave(userID: Int64, gateway: String) -> Bool {
         guard var entry = presence[userID], let count = entry.gateways[gateway] else { return false }

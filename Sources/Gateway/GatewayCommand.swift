@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterKit
 import Hummingbird
+import ServiceLifecycle
 
 /// The gateway executable: REST API and WebSockets, stateless, any number behind a load balancer.
 @main
@@ -20,7 +21,12 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let logger = ProcessBootstrap.bootstrapLogging(label: "chorus.gateway", nodeID: config.node.nodeID, level: config.node.logLevel)
         let metrics = ProcessBootstrap.bootstrapMetrics()
-        let app = await buildGateway(config: config, logger: logger, metrics: metrics)
-        try await app.runService()
+        let (app, drain) = await buildGateway(config: config, logger: logger, metrics: metrics)
+        // The drain runs after the application, so SIGTERM reaches it first: sockets close with
+        // 1001 while the server and storage are still up.
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: app), .init(service: drain)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
     }
 }

@@ -35,7 +35,7 @@ enum GatewayHarness {
     ) async throws {
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .warning
-        let app = await buildGateway(config: try config ?? Self.config(), logger: logger)
+        let (app, _) = await buildGateway(config: try config ?? Self.config(), logger: logger)
         try await app.test(.live) { client in
             // The server accepts before the services are connected: wait until ready.
             _ = await eventually {

@@ -25,7 +25,7 @@ import Testing
         config.node.redisURL = RedisURL(host: "127.0.0.1", port: try freePort())
         var logger = Logger(label: "test.gateway")
         logger.logLevel = .critical
-        let app = await buildGateway(config: config, logger: logger)
+        let (app, _) = await buildGateway(config: config, logger: logger)
         try await app.test(.live) { client in
             #expect(try await client.json("/healthz", .get).status == .ok)
             expectError(try await client.json("/readyz", .get), .serviceUnavailable, "unavailable")

@@ -20,6 +20,7 @@ struct GatewayComponents: Sendable {
     let workers: WorkerClient
     let hub: RoomHub
     let database: Database
+    let drain: GatewayDrain
 
     init(config: GatewayConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async {
         self.config = config
@@ -49,6 +50,7 @@ struct GatewayComponents: Sendable {
             workers: workers, ring: ring, logger: logger
         )
         inbox.attach(workers: workers, hub: hub, ring: ring)
+        self.drain = GatewayDrain(registry: registry, logger: logger)
     }
 
     /// The router that decides WebSocket upgrades (`GET /v1/ws`).
@@ -86,8 +88,8 @@ struct GatewayComponents: Sendable {
         router.add(middleware: MetricsMiddleware())
 
         OperationsRoutes(
-            readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { [ring] in
-                subscriber.isConnected && ring.isLoaded
+            readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { [ring, drain] in
+                subscriber.isConnected && ring.isLoaded && !drain.isDraining
             },
             metrics: metrics
         ).add(to: router)
@@ -117,15 +119,17 @@ struct GatewayComponents: Sendable {
     }
 }
 
-/// The composition root of a gateway, used by `main` and by the tests.
+/// The composition root of a gateway, used by `main` and by the tests: the application, and the
+/// drain that `main` runs after it (so that SIGTERM reaches the drain first).
 ///
-/// Services start in dependency order (Postgres, Redis, the revocation subscriber, then the HTTP
-/// server, after migrations) and stop in reverse, so a draining server can still reach storage.
+/// Services start in dependency order (Postgres, Redis, the subscriber, the ring, the room hub,
+/// then the HTTP server, after migrations) and stop in reverse, so a draining server can still
+/// reach storage.
 func buildGateway(
     config: GatewayConfig,
     logger: Logger,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-) async -> some ApplicationProtocol {
+) async -> (app: some ApplicationProtocol, drain: GatewayDrain) {
     let components = await GatewayComponents(config: config, logger: logger, metrics: metrics)
     let postgres = components.postgres
     var app = Application(
@@ -144,5 +148,5 @@ func buildGateway(
     app.beforeServerStarts {
         try await Migrator().migrate(postgres, logger: logger)
     }
-    return app
+    return (app, components.drain)
 }

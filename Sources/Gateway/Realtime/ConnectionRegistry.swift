@@ -6,6 +6,8 @@ final class ConnectionRegistry: Sendable {
     private struct State {
         var nextID: UInt64 = 0
         var connections: [UInt64: ClientConnection] = [:]
+        /// Set by `closeAll`: connections added afterwards are closed at once with its code.
+        var closedWith: (code: UInt16, reason: String)?
     }
 
     private let state = Mutex(State())
@@ -19,7 +21,11 @@ final class ConnectionRegistry: Sendable {
     }
 
     func add(_ connection: ClientConnection) {
-        state.withLock { $0.connections[connection.id] = connection }
+        let closed = state.withLock { state in
+            state.connections[connection.id] = connection
+            return state.closedWith
+        }
+        if let closed { connection.close(code: closed.code, reason: closed.reason) }
     }
 
     func remove(_ connection: ClientConnection) {
@@ -40,7 +46,11 @@ final class ConnectionRegistry: Sendable {
 
     /// Closes every connection with `code` (1001 on drain).
     func closeAll(code: UInt16, reason: String) {
-        matching { _ in true }.forEach { $0.close(code: code, reason: reason) }
+        let all = state.withLock { state in
+            state.closedWith = (code, reason)
+            return Array(state.connections.values)
+        }
+        all.forEach { $0.close(code: code, reason: reason) }
     }
 
     private func matching(_ predicate: (ClientConnection) -> Bool) -> [ClientConnection] {

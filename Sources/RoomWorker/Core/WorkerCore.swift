@@ -53,6 +53,31 @@ actor WorkerCore {
 
     var ownedRoomCount: Int { rooms.count }
 
+    /// Set while the worker shuts down: nothing new is taken, everything owned is handed over.
+    private(set) var draining = false
+
+    /// `true` when no send waits or runs.
+    var isIdle: Bool { pending.isEmpty && inFlight.isEmpty && !commitInFlight }
+
+    /// Every room currently owned (for the final release).
+    var ownedRoomIDs: [Int64] { Array(rooms.keys) }
+
+    /// Planned shutdown: refuse new work (`unavailable`, clients retry on the new owner), let the
+    /// pending batch commit, and answer whatever waited for a room that was still loading.
+    func beginDrain() {
+        draining = true
+        for (roomID, slot) in rooms {
+            switch slot {
+            case .loading(let queue, _):
+                rooms[roomID] = nil
+                failQueue(queue, code: "unavailable", message: "worker is shutting down, retry")
+            case .ready(var room):
+                room.releasing = true
+                rooms[roomID] = .ready(room)
+            }
+        }
+    }
+
     // MARK: Session and ring
 
     /// A new session is open (at start, or after the old one expired): nothing is owned yet.
@@ -96,8 +121,8 @@ actor WorkerCore {
     // MARK: Requests
 
     func receive(_ request: RoomRequest) {
-        guard session != nil else {
-            return reply(request, .failed(code: "unavailable", message: "worker is starting, retry"))
+        guard session != nil, !draining else {
+            return reply(request, .failed(code: "unavailable", message: draining ? "worker is shutting down, retry" : "worker is starting, retry"))
         }
         switch rooms[request.roomID] {
         case nil:

@@ -15,6 +15,10 @@ final class WorkerService: Service, Sendable {
     let ringWatcher: RingWatcher
     let logger: Logger
     private let jobs: AsyncStream<WorkerJob>
+    private let jobSink: AsyncStream<WorkerJob>.Continuation
+    private let draining = Atomic<Bool>(false)
+    /// Longest a drain waits for pending messages to commit before it gives the rooms up anyway.
+    static let drainTimeout: Duration = .seconds(10)
     private let requests: AsyncStream<RoomRequest>
     private let requestSink: AsyncStream<RoomRequest>.Continuation
     private let joined = Atomic<Bool>(false)
@@ -27,6 +31,7 @@ final class WorkerService: Service, Sendable {
         self.membership = Membership(redis: redis, names: config.node.names)
         let (jobs, jobSink) = AsyncStream.makeStream(of: WorkerJob.self)
         self.jobs = jobs
+        self.jobSink = jobSink
         (requests, requestSink) = AsyncStream.makeStream(of: RoomRequest.self)
         let core = WorkerCore(nodeID: config.node.nodeID, config: config, redis: redis, logger: logger, jobs: jobSink)
         self.core = core
@@ -56,11 +61,18 @@ final class WorkerService: Service, Sendable {
             group.addTask { try await self.ringWatcher.run() }
             group.addTask { await self.heartbeat() }
             group.addTask {
-                for await request in self.requests.cancelOnGracefulShutdown() {
+                // Still answered during a drain (with `unavailable`), so nobody waits for a timeout.
+                for await request in self.requests {
                     await self.core.receive(request)
                 }
             }
-            for await job in jobs.cancelOnGracefulShutdown() {
+            group.addTask {
+                try? await gracefulShutdown()
+                await self.drain()
+                self.jobSink.finish()
+            }
+            // Jobs keep running during a drain: the last batch must still commit.
+            for await job in jobs {
                 switch job {
                 case .load(let roomID): group.addTask { await self.load(roomID) }
                 case .commit: group.addTask { await self.commitLoop() }
@@ -69,29 +81,45 @@ final class WorkerService: Service, Sendable {
             }
             group.cancelAll()
         }
+    }
+
+    /// Planned shutdown (SIGTERM): leave the ring first so gateways route elsewhere, stop taking
+    /// work, let the pending batch commit, then release every room and end the session, so the
+    /// new owners take the rooms at once instead of waiting for a lease to expire.
+    private func drain() async {
+        draining.store(true, ordering: .relaxed)
+        let started = ContinuousClock.now
+        try? await membership.withdraw(nodeID)
+        await core.beginDrain()
+        while await !core.isIdle, ContinuousClock.now - started < Self.drainTimeout {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         if let session = await core.session {
-            try? await membership.withdraw(nodeID)
+            try? await store.release(roomIDs: await core.ownedRoomIDs, session: session)
             try? await store.closeSession(session)
         }
+        logger.info("worker drained", metadata: ["duration": "\(ContinuousClock.now - started)"])
     }
 
     /// Keeps this worker on the ring (Redis) and its session alive (Postgres). The session is only
     /// renewed while the Redis heartbeat works: a worker the cluster cannot see must let its rooms go.
     private func heartbeat() async {
         var lastAnnounced: ContinuousClock.Instant?
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             let now = ContinuousClock.now
-            if (try? await membership.announce(nodeID, ttl: config.leaseTTL)) != nil {
+            let draining = self.draining.load(ordering: .relaxed)
+            // A draining worker stays off the ring but keeps its session alive until it released its rooms.
+            if !draining, (try? await membership.announce(nodeID, ttl: config.leaseTTL)) != nil {
                 lastAnnounced = now
             }
-            let visible = lastAnnounced.map { now - $0 < config.leaseTTL } ?? false
+            let visible = draining || (lastAnnounced.map { now - $0 < config.leaseTTL } ?? false)
             do {
                 if let session = await core.session {
                     if visible, try await store.renewSession(session, ttl: config.leaseTTL) == false {
                         await core.sessionLost()
                         joined.store(false, ordering: .relaxed)
                     }
-                } else if visible {
+                } else if visible && !draining {
                     let session = try await store.openSession(nodeID: nodeID, ttl: config.leaseTTL)
                     await core.sessionStarted(session)
                     joined.store(true, ordering: .relaxed)

@@ -66,4 +66,28 @@ import Testing
         await w.close()
         await cluster.stop()
     }
+
+    @Test func killedGateway_itsMembersLeaveTheirRooms() async throws {
+        let cluster = try await TestCluster(gateways: 2, workers: 1)
+        let alice = try await cluster.register("alice")
+        let bob = try await cluster.register("bob")
+        let room = try await cluster.createRoom(token: alice.token)
+        let a = try await cluster.connect(token: alice.token, through: 0)
+        let b = try await cluster.connect(token: bob.token, through: 1)
+        for client in [a, b] {
+            client.send(#"{"type":"join","room_id":\#(room)}"#)
+            _ = try await client.next(type: "joined")
+        }
+        _ = try await a.next(type: "presence")
+        cluster.gateways[1].process.signal(SIGKILL)
+        let killedAt = ContinuousClock.now
+        let left = try await a.next(type: "presence", timeout: .seconds(20))
+        print("gateway kill: presence leave after \(ContinuousClock.now - killedAt)")
+        #expect(left["event"].string == "leave")
+        #expect(left["user_id"].int == bob.id)
+        let body = try await cluster.gateways[0].request("/v1/rooms/\(room)/members", headers: [.authorization: "Bearer \(alice.token)"]).body
+        #expect(JSON(body ?? .init())["members"].array.compactMap { $0["user_id"].int } == [alice.id])
+        await a.close()
+        await cluster.stop()
+    }
 }

@@ -14,9 +14,13 @@
 #   start_postgres DIR [PORT] [--fast]  private postgres; exports DATABASE_URL POSTGRES_PID
 #                                     POSTGRES_PORT POSTGRES_DATA
 #   stop_postgres DIR                 stop it (idempotent)
+#   crash_redis DIR                   SIGKILL the private redis-server (a crash); prints its pid
+#   crash_postgres DIR                `pg_ctl stop -m immediate` (a crash); prints the postmaster pid
+#                                     (both keep port and data dir recorded: start_* DIR PORT again)
 #   wait_http URL TIMEOUT [PID]       poll until HTTP 200 (returns 1 on timeout or if PID dies)
 #   pid_alive PID                     true if PID is a live (non-zombie) process
 #   stop_pid PID [TIMEOUT] [NAME_PATTERN]  SIGTERM, wait, SIGKILL; only if cmdline matches
+#   wait_pid_gone PID [TIMEOUT]       wait until PID has exited (returns 1 on timeout)
 #   stop_tree PID [TIMEOUT]           SIGTERM PID and its descendants, SIGKILL leftovers
 #   descendants PID                   list descendant PIDs (from /proc)
 #   env_file_set FILE KEY VALUE       set KEY=VALUE in a sourceable env file
@@ -214,6 +218,20 @@ stop_pid() {
     return 0
 }
 
+# wait_pid_gone PID [TIMEOUT_SECONDS=10]: wait until PID has exited (a zombie counts as
+# exited; reaped if it is our own child). Returns 1 if it is still alive after TIMEOUT.
+wait_pid_gone() {
+    local pid="$1" timeout="${2:-10}" deadline
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+    deadline=$(($(date +%s) + timeout))
+    while pid_alive "$pid"; do
+        (($(date +%s) >= deadline)) && return 1
+        sleep 0.05
+    done
+    wait "$pid" 2>/dev/null || true
+    return 0
+}
+
 # descendants PID: print the PIDs of all descendants of PID (children first-level
 # order, then deeper), read from /proc.
 descendants() {
@@ -319,6 +337,29 @@ stop_redis() {
     [[ -n "$pid" ]] && stop_pid "$pid" 10 redis-server
     if [[ -n "$pidfile_pid" && "$pidfile_pid" != "$pid" ]]; then
         stop_pid "$pidfile_pid" 10 redis-server
+    fi
+    rm -f "$dir/redis.pid"
+    if [[ -f "$dir/env" ]]; then
+        env_file_set "$dir/env" REDIS_PID ""
+    fi
+    return 0
+}
+
+# crash_redis DIR: SIGKILL the private redis-server recorded in DIR (no shutdown, no
+# save), wait until it is gone and forget its pid. Prints the pid it killed (nothing if
+# it was not running). REDIS_PORT stays recorded in DIR/env, so
+# `start_redis DIR "$(env_file_get DIR/env REDIS_PORT)"` brings it back on the same port.
+crash_redis() {
+    local dir="${1:?usage: crash_redis DIR}" pid
+    pid="$(env_file_get "$dir/env" REDIS_PID)"
+    [[ -n "$pid" ]] || pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
+    if [[ -n "$pid" ]] && pid_alive "$pid" && pid_matches "$pid" redis-server; then
+        kill -KILL "$pid" 2>/dev/null || true
+        if ! wait_pid_gone "$pid" 10; then
+            chorus_log "redis (pid $pid) is still alive 10s after SIGKILL"
+            return 1
+        fi
+        echo "$pid"
     fi
     rm -f "$dir/redis.pid"
     if [[ -f "$dir/env" ]]; then
@@ -440,6 +481,7 @@ start_postgres() {
     env_file_set "$dir/env" POSTGRES_PID "$POSTGRES_PID"
     env_file_set "$dir/env" POSTGRES_PORT "$POSTGRES_PORT"
     env_file_set "$dir/env" POSTGRES_DATA "$POSTGRES_DATA"
+    env_file_set "$dir/env" POSTGRES_FAST "$fast"
     return 0
 }
 
@@ -458,6 +500,45 @@ stop_postgres() {
     fi
     # Make sure the postmaster is really gone (also covers pg_ctl failures).
     [[ -n "$pid" ]] && stop_pid "$pid" 10 postgres
+    sock="$(env_file_get "$dir/env" POSTGRES_SOCK_DIR)"
+    if [[ "$sock" == /tmp/chorus-pgsock.* ]]; then
+        rm -rf "$sock"
+    fi
+    if [[ -f "$dir/env" ]]; then
+        env_file_set "$dir/env" POSTGRES_PID ""
+    fi
+    return 0
+}
+
+# crash_postgres DIR: crash the private postgres in DIR: `pg_ctl stop -m immediate` as
+# the cluster owner (no checkpoint; the next start runs crash recovery from the WAL),
+# SIGKILL if that fails; waits until the postmaster and its children are gone and
+# forgets the pid. Prints the postmaster pid it stopped (nothing if it was not running).
+# POSTGRES_PORT and the data dir stay, so `start_postgres DIR PORT` brings it back
+# (add --fast if DIR/env says POSTGRES_FAST=1).
+crash_postgres() {
+    local dir="${1:?usage: crash_postgres DIR}" data bindir pid pids p sock
+    data="$dir/data"
+    bindir="$(pg_bindir)"
+    pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)"
+    [[ -n "$pid" ]] || pid="$(env_file_get "$dir/env" POSTGRES_PID)"
+    if [[ -n "$pid" ]] && pid_alive "$pid" && pid_matches "$pid" postgres; then
+        pids="$pid $(descendants "$pid" | tr '\n' ' ')"
+        # A stopped (SIGSTOP) server would not act on pg_ctl's SIGQUIT.
+        for p in $pids; do kill -CONT "$p" 2>/dev/null || true; done
+        if [[ -z "$bindir" ]] || ! _chorus_as_pg "$bindir/pg_ctl" -D "$data" -m immediate -w -t 15 stop \
+            >>"$dir/pg_ctl.out" 2>&1; then
+            chorus_log "pg_ctl stop -m immediate failed for $data; sending SIGKILL"
+            for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+        fi
+        for p in $pids; do
+            if ! wait_pid_gone "$p" 15; then
+                chorus_log "postgres process $p is still alive"
+                return 1
+            fi
+        done
+        echo "$pid"
+    fi
     sock="$(env_file_get "$dir/env" POSTGRES_SOCK_DIR)"
     if [[ "$sock" == /tmp/chorus-pgsock.* ]]; then
         rm -rf "$sock"

@@ -1,14 +1,21 @@
-/// The set of live RoomWorkers, kept in Redis as the sorted set `chorus:workers` scored by each
-/// worker's heartbeat expiry. All times come from the Redis server's clock (`TIME` inside the
-/// scripts), so nodes with skewed clocks still agree on who is alive.
+/// A set of live nodes of one kind, kept in Redis as a sorted set (`chorus:workers`,
+/// `chorus:gateways`) scored by each node's heartbeat expiry. All times come from the Redis
+/// server's clock (`TIME` inside the scripts), so nodes with skewed clocks still agree on who is alive.
 public struct Membership: Sendable {
+    /// Which nodes.
+    public enum Kind: Sendable { case workers, gateways }
+
     let redis: RedisClient
     let names: ChannelNames
+    let kind: Kind
 
-    public init(redis: RedisClient, names: ChannelNames) {
+    public init(redis: RedisClient, names: ChannelNames, kind: Kind = .workers) {
         self.redis = redis
         self.names = names
+        self.kind = kind
     }
+
+    private var key: String { kind == .workers ? names.workers : names.gateways }
 
     private static let announceScript = """
         local t = redis.call('TIME')
@@ -28,7 +35,7 @@ public struct Membership: Sendable {
     public func announce(_ nodeID: String, ttl: Duration) async throws -> Bool {
         let milliseconds = ttl.components.seconds * 1000 + ttl.components.attoseconds / 1_000_000_000_000_000
         let reply = try await redis.send([
-            "EVAL", .string(Self.announceScript), "1", .string(names.workers), .string(nodeID), .integer(milliseconds),
+            "EVAL", .string(Self.announceScript), "1", .string(key), .string(nodeID), .integer(milliseconds),
         ])
         let added = reply.integer == 1
         if added { try await notify(nodeID, joined: true) }
@@ -37,17 +44,19 @@ public struct Membership: Sendable {
 
     /// Removes `nodeID` at once (planned shutdown) and tells every node.
     public func withdraw(_ nodeID: String) async throws {
-        try await redis.send(["ZREM", .string(names.workers), .string(nodeID)])
+        try await redis.send(["ZREM", .string(key), .string(nodeID)])
         try await notify(nodeID, joined: false)
     }
 
     /// The workers whose heartbeat has not expired.
     public func liveNodes() async throws -> [String] {
-        let reply = try await redis.send(["EVAL", .string(Self.liveScript), "1", .string(names.workers)])
+        let reply = try await redis.send(["EVAL", .string(Self.liveScript), "1", .string(key)])
         return (reply.array ?? []).compactMap(\.string)
     }
 
+    /// Only worker changes move rooms: only they are announced.
     private func notify(_ nodeID: String, joined: Bool) async throws {
+        guard kind == .workers else { return }
         let message = ClusterMessage.membershipChanged(nodeID: nodeID, joined: joined)
         try await redis.send(["PUBLISH", .string(names.membership), .bytes(message.encoded())])
     }

@@ -33,6 +33,9 @@ public struct ChannelNames: Sendable, Equatable {
     /// Sorted set of live workers, scored by heartbeat expiry (Redis clock, milliseconds).
     public var workers: String { "\(cluster):workers" }
 
+    /// Sorted set of live gateways, scored like `workers`.
+    public var gateways: String { "\(cluster):gateways" }
+
     /// Notifications that the worker set changed.
     public var membership: String { "\(cluster):membership" }
 }

@@ -21,6 +21,10 @@ struct GatewayComponents: Sendable {
     let hub: RoomHub
     let database: Database
     let drain: GatewayDrain
+    let heartbeat: Heartbeat
+    /// This process's id on the bus: `NODE_ID` plus a per-process suffix, so that a restarted
+    /// gateway is a new member and the presence of its previous run is dropped by the workers.
+    let instanceID: String
 
     init(config: GatewayConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async {
         self.config = config
@@ -28,6 +32,8 @@ struct GatewayComponents: Sendable {
         self.metrics = metrics
         self.postgres = PostgresClient(url: config.node.databaseURL, poolSize: config.node.databasePoolSize, logger: logger)
         self.redis = RedisClient(url: config.node.redisURL, logger: logger)
+        let instanceID = "\(config.node.nodeID).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        self.instanceID = instanceID
         let registry = ConnectionRegistry()
         let inbox = ClusterInbox(registry: registry, logger: logger)
         self.registry = registry
@@ -36,7 +42,7 @@ struct GatewayComponents: Sendable {
             onConnectionChange: { inbox.connectionChanged($0) },
             onMessage: { inbox.handle(channel: $0, payload: $1) }
         )
-        for channel in [config.node.names.revocations, config.node.names.membership, config.node.names.gateway(config.node.nodeID)] {
+        for channel in [config.node.names.revocations, config.node.names.membership, config.node.names.gateway(instanceID)] {
             subscriber.subscribe(channel)
         }
         self.tokens = await TokenService(secret: config.jwtSecret, lifetime: config.tokenTTL)
@@ -44,13 +50,16 @@ struct GatewayComponents: Sendable {
         self.ring = RingWatcher(membership: Membership(redis: redis, names: config.node.names), logger: logger) { ring in
             inbox.ringChanged(ring)
         }
-        self.workers = WorkerClient(gatewayID: config.node.nodeID, redis: redis, names: config.node.names, ring: ring, timeout: config.requestTimeout)
+        self.workers = WorkerClient(gatewayID: instanceID, redis: redis, names: config.node.names, ring: ring, timeout: config.requestTimeout)
         self.hub = RoomHub(
             subscriber: subscriber, names: config.node.names, history: PostgresRoomStore(database: database),
             workers: workers, ring: ring, logger: logger
         )
         inbox.attach(workers: workers, hub: hub, ring: ring)
         self.drain = GatewayDrain(registry: registry, logger: logger)
+        self.heartbeat = Heartbeat(
+            membership: Membership(redis: redis, names: config.node.names, kind: .gateways), nodeID: instanceID, logger: logger
+        )
     }
 
     /// The router that decides WebSocket upgrades (`GET /v1/ws`).
@@ -88,8 +97,8 @@ struct GatewayComponents: Sendable {
         router.add(middleware: MetricsMiddleware())
 
         OperationsRoutes(
-            readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { [ring, drain] in
-                subscriber.isConnected && ring.isLoaded && !drain.isDraining
+            readiness: ReadinessProbe(redis: redis, postgres: postgres, logger: logger) { [ring, drain, heartbeat] in
+                subscriber.isConnected && ring.isLoaded && heartbeat.hasAnnounced && !drain.isDraining
             },
             metrics: metrics
         ).add(to: router)
@@ -139,7 +148,7 @@ func buildGateway(
             configuration: .init(ws: .init(maxFrameSize: config.maxFrameBytes, closeTimeout: .seconds(2)))
         ),
         configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway"),
-        services: [components.postgres, components.redis, components.subscriber, components.ring, components.hub],
+        services: [components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub],
         onServerRunning: { channel in
             logger.info("gateway listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },

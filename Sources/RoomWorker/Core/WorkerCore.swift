@@ -62,6 +62,37 @@ actor WorkerCore {
     /// Every room currently owned (for the final release).
     var ownedRoomIDs: [Int64] { Array(rooms.keys) }
 
+    /// Gateways seen alive; one that disappears from the live set has died (a drained gateway
+    /// sends `leave` for its sockets first), and its members leave every room.
+    /// A gateway counts as dead only after it has been missing for a whole lease: after a Redis
+    /// restart the set is empty until every node has announced itself again.
+    private var seenGateways: [String: ContinuousClock.Instant?] = [:]
+
+    /// The live gateways, read on every heartbeat at `now`.
+    func gatewaysAlive(_ live: Set<String>, now: ContinuousClock.Instant = .now) {
+        var dead: [String] = []
+        for gateway in live { seenGateways[gateway] = .some(nil) }
+        for (gateway, missingSince) in seenGateways where !live.contains(gateway) {
+            if let since = missingSince {
+                if now - since >= config.leaseTTL { dead.append(gateway) }
+            } else {
+                seenGateways[gateway] = .some(now)
+            }
+        }
+        for gateway in dead { seenGateways[gateway] = nil }
+        guard !dead.isEmpty else { return }
+        logger.info("gateways gone: dropping their members", metadata: ["gateways": "\(dead.sorted())"])
+        for (roomID, slot) in rooms {
+            guard case .ready(var room) = slot else { continue }
+            for gateway in dead {
+                for user in room.dropGateway(gateway) {
+                    presenceChanged(roomID, .leave, userID: user.userID, username: user.username)
+                }
+            }
+            rooms[roomID] = .ready(room)
+        }
+    }
+
     /// Planned shutdown: refuse new work (`unavailable`, clients retry on the new owner), let the
     /// pending batch commit, and answer whatever waited for a room that was still loading.
     func beginDrain() {

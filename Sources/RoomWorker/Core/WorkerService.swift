@@ -12,6 +12,7 @@ final class WorkerService: Service, Sendable {
     let core: WorkerCore
     let store: WorkerStore
     let membership: Membership
+    let gateways: Membership
     let ringWatcher: RingWatcher
     let logger: Logger
     private let jobs: AsyncStream<WorkerJob>
@@ -29,6 +30,7 @@ final class WorkerService: Service, Sendable {
         self.store = store
         self.logger = logger
         self.membership = Membership(redis: redis, names: config.node.names)
+        self.gateways = Membership(redis: redis, names: config.node.names, kind: .gateways)
         let (jobs, jobSink) = AsyncStream.makeStream(of: WorkerJob.self)
         self.jobs = jobs
         self.jobSink = jobSink
@@ -112,6 +114,7 @@ final class WorkerService: Service, Sendable {
             if !draining, (try? await membership.announce(nodeID, ttl: config.leaseTTL)) != nil {
                 lastAnnounced = now
             }
+            if let live = try? await gateways.liveNodes() { await core.gatewaysAlive(Set(live)) }
             let visible = draining || (lastAnnounced.map { now - $0 < config.leaseTTL } ?? false)
             do {
                 if let session = await core.session {

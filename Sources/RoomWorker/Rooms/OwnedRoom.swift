@@ -89,6 +89,22 @@ struct OwnedRoom {
         return false
     }
 
+    /// Forgets every connection through `gateway` (it died); returns the users that are no longer
+    /// present anywhere.
+    mutating func dropGateway(_ gateway: String) -> [(userID: Int64, username: String)] {
+        var gone: [(Int64, String)] = []
+        for (userID, var entry) in presence where entry.gateways[gateway] != nil {
+            entry.gateways[gateway] = nil
+            if entry.gateways.isEmpty {
+                presence[userID] = nil
+                gone.append((userID, entry.username))
+            } else {
+                presence[userID] = entry
+            }
+        }
+        return gone
+    }
+
     /// Carries presence over from an earlier state of the same room (after a reload).
     mutating func adoptPresence(from other: OwnedRoom) {
         presence = other.presence

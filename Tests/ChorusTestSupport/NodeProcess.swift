@@ -23,7 +23,7 @@ public final class NodeProcess: Sendable {
             "LOG_LEVEL": "warning",
             "DATABASE_POOL_SIZE": "4",
         ]
-        env.merge(environment) { $1 }
+        env.merge(environment) { $1 }  // the caller's REDIS_URL / DATABASE_URL win
         self.port = port
         self.nodeID = nodeID
         self.process = try ChildProcess(

@@ -17,6 +17,7 @@ public final class TestCluster: Sendable {
         self.name = name
         var env = environment
         env["CLUSTER_NAME"] = name
+        // Nodes take a private Redis when the caller passes REDIS_URL in `environment`.
         env["JWT_SECRET"] = Self.jwtSecret
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
         self.workers = try (0..<workers).map { try NodeProcess("RoomWorker", nodeID: "\(name)-worker-\($0 + 1)", environment: env) }

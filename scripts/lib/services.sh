@@ -21,6 +21,7 @@
 #   pid_alive PID                     true if PID is a live (non-zombie) process
 #   stop_pid PID [TIMEOUT] [NAME_PATTERN]  SIGTERM, wait, SIGKILL; only if cmdline matches
 #   wait_pid_gone PID [TIMEOUT]       wait until PID has exited (returns 1 on timeout)
+#   chorus_now_us                     microseconds since the epoch
 #   stop_tree PID [TIMEOUT]           SIGTERM PID and its descendants, SIGKILL leftovers
 #   descendants PID                   list descendant PIDs (from /proc)
 #   env_file_set FILE KEY VALUE       set KEY=VALUE in a sourceable env file
@@ -218,14 +219,23 @@ stop_pid() {
     return 0
 }
 
+chorus_now_us() {
+    if [[ -n "${EPOCHREALTIME:-}" ]]; then
+        echo "${EPOCHREALTIME//[!0-9]/}"
+    else
+        date +%s%6N
+    fi
+}
+
 # wait_pid_gone PID [TIMEOUT_SECONDS=10]: wait until PID has exited (a zombie counts as
-# exited; reaped if it is our own child). Returns 1 if it is still alive after TIMEOUT.
+# exited; reaped if it is our own child). Returns 1 if it is still alive after TIMEOUT
+# (whole seconds, measured to the microsecond).
 wait_pid_gone() {
     local pid="$1" timeout="${2:-10}" deadline
     [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-    deadline=$(($(date +%s) + timeout))
+    deadline=$(($(chorus_now_us) + timeout * 1000000))
     while pid_alive "$pid"; do
-        (($(date +%s) >= deadline)) && return 1
+        (($(chorus_now_us) >= deadline)) && return 1
         sleep 0.05
     done
     wait "$pid" 2>/dev/null || true
@@ -538,6 +548,16 @@ crash_postgres() {
             fi
         done
         echo "$pid"
+    fi
+    # pg_ctl and the postmaster's lock file check use kill(pid, 0), which succeeds for a
+    # zombie: wait until the old postmaster (crashed now or killed before) is reaped.
+    if [[ "$pid" =~ ^[0-9]+$ ]]; then
+        local n=0
+        while kill -0 "$pid" 2>/dev/null && ! pid_alive "$pid" && ((n < 100)); do
+            sleep 0.1
+            n=$((n + 1))
+        done
+        ((n < 100)) || chorus_log "postgres: old postmaster $pid is still a zombie"
     fi
     sock="$(env_file_get "$dir/env" POSTGRES_SOCK_DIR)"
     if [[ "$sock" == /tmp/chorus-pgsock.* ]]; then

@@ -1,0 +1,59 @@
+import ChorusTestSupport
+import ClusterKit
+import Foundation
+import Testing
+
+/// Redis goes away for a few seconds under traffic and comes back empty (a restart).
+@Suite struct RedisOutageTests {
+    @Test func redisRestart_nodesRecover_andNothingAckedIsLostOrMissed() async throws {
+        let redis = try RedisServer()
+        try await redis.start()
+        let cluster = try await TestCluster(gateways: 2, workers: 2, environment: ["REDIS_URL": "redis://127.0.0.1:\(redis.port)"])
+        let writer = try await cluster.register("writer")
+        let reader = try await cluster.register("reader")
+        let room = try await cluster.createRoom(token: writer.token)
+        let w = try await cluster.connect(token: writer.token, through: 0)
+        let r = try await cluster.connect(token: reader.token, through: 1)
+        for client in [w, r] {
+            client.send(#"{"type":"join","room_id":\#(room)}"#)
+            _ = try await client.next(type: "joined")
+        }
+        var acked: [String: Int64] = [:]
+        for index in 0..<10 { acked["o\(index)"] = try await WorkerFailoverTests.sendUntilAcked(w, room: room, id: "o\(index)") }
+
+        await redis.kill()
+        // Not ready while Redis is gone; sockets stay open; sends are refused, not lost.
+        #expect(await eventually(timeout: .seconds(10)) {
+            (try? await cluster.gateways[0].request("/readyz").status) == .serviceUnavailable
+        })
+        w.send(#"{"type":"send","room_id":\#(room),"content":"during","client_msg_id":"during"}"#)
+        let refused = try await w.next("answer to during", timeout: .seconds(15)) {
+            $0["ref"].string == "during" || $0["client_msg_id"].string == "during"
+        }
+        #expect(refused["code"].string == "unavailable")
+        try await Task.sleep(for: .seconds(2))
+        let restartedAt = ContinuousClock.now
+        try await redis.start()
+
+        for index in 10..<30 { acked["o\(index)"] = try await WorkerFailoverTests.sendUntilAcked(w, room: room, id: "o\(index)") }
+        print("redis restart: writable again \(ContinuousClock.now - restartedAt) after Redis came back (includes 20 sends)")
+        #expect(await eventually(timeout: .seconds(10)) {
+            (try? await cluster.gateways[1].request("/readyz").status) == .ok
+        })
+        let history = try await cluster.history(room: room, token: writer.token)
+        #expect(history.map(\.seq) == Array(1...Int64(history.count)))
+        for (id, seq) in acked { #expect(history.first { $0.clientMessageID == id }?.seq == seq) }
+        // The reader's socket stayed open; what it missed live, a resume gives, once.
+        await r.close()
+        let resumed = try await cluster.connect(token: reader.token, through: 0)
+        resumed.send(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
+        #expect(try await resumed.next(type: "joined")["last_seq"].int == Int64(history.count))
+        var seqs: [Int64] = []
+        while seqs.count < history.count { seqs.append(try #require(try await resumed.next(type: "message")["seq"].int)) }
+        #expect(seqs == history.map(\.seq))
+        await resumed.close()
+        await w.close()
+        await cluster.stop()
+        await redis.kill()
+    }
+}

@@ -9,6 +9,8 @@ public final class TestCluster: Sendable {
     public let name: String
     public let gateways: [NodeProcess]
     public let workers: [NodeProcess]
+    /// The environment every node of this cluster gets (for starting more nodes).
+    public let environment: [String: String]
     public static let jwtSecret = "cluster-test-secret-0123456789abcdefghijkl"
 
     /// Starts `gateways` gateways and `workers` workers and waits until all are ready.
@@ -20,11 +22,19 @@ public final class TestCluster: Sendable {
         // Nodes take a private Redis when the caller passes REDIS_URL in `environment`.
         env["JWT_SECRET"] = Self.jwtSecret
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
+        self.environment = env
         self.workers = try (0..<workers).map { try NodeProcess("RoomWorker", nodeID: "\(name)-worker-\($0 + 1)", environment: env) }
         self.gateways = try (0..<gateways).map { try NodeProcess("Gateway", nodeID: "\(name)-gateway-\($0 + 1)", environment: env) }
         for node in self.workers + self.gateways { try await node.waitUntilReady() }
         // Gateways poll the ring every 500 ms: give them one round to see every worker.
         try await Task.sleep(for: .milliseconds(700))
+    }
+
+    /// Starts one more worker in this cluster and waits until it is ready.
+    public func addWorker(index: Int) async throws -> NodeProcess {
+        let worker = try NodeProcess("RoomWorker", nodeID: "\(name)-worker-\(index)", environment: environment)
+        try await worker.waitUntilReady()
+        return worker
     }
 
     /// Stops every process (SIGTERM, then SIGKILL).

@@ -82,4 +82,42 @@ import Testing
         await w.close()
         await cluster.stop()
     }
+
+    @Test func stalledOwnerThatComesBack_cannotAssignASeq() async throws {
+        let cluster = try await TestCluster(gateways: 1, workers: 3)
+        let writer = try await cluster.register("writer")
+        let room = try await cluster.createRoom(token: writer.token)
+        let ring = HashRing(nodes: cluster.workers.map(\.nodeID))
+        let owner = try #require(cluster.workers.first { $0.nodeID == ring.owner(of: room) })
+        let w = try await cluster.connect(token: writer.token)
+        w.send(#"{"type":"join","room_id":\#(room)}"#)
+        _ = try await w.next(type: "joined")
+        var acked: [String: Int64] = [:]
+        for index in 0..<10 { acked["s\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "s\(index)") }
+
+        owner.process.signal(SIGSTOP)  // cut off: alive, connected, silent
+        let stoppedAt = ContinuousClock.now
+        // These reach the stalled owner's socket and wait there until it wakes up.
+        for index in 10..<15 { w.send(#"{"type":"send","room_id":\#(room),"content":"stale \#(index)","client_msg_id":"stale\#(index)"}"#) }
+        for index in 15..<30 { acked["s\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "s\(index)") }
+        print("stall: room writable again \(ContinuousClock.now - stoppedAt) after SIGSTOP of its owner (includes 15 sends)")
+
+        owner.process.signal(SIGCONT)  // wakes up with old requests and a lost lease
+        try await Task.sleep(for: .seconds(3))
+        for index in 30..<40 { acked["s\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "s\(index)") }
+
+        let history = try await cluster.history(room: room, token: writer.token)
+        #expect(history.map(\.seq) == Array(1...Int64(history.count)))
+        let ids = history.compactMap(\.clientMessageID)
+        #expect(Set(ids).count == ids.count)
+        for (id, seq) in acked { #expect(history.first { $0.clientMessageID == id }?.seq == seq) }
+        // A stale send may have been stored before the owner stalled, never after it lost the room.
+        let staleStored = ids.filter { $0.hasPrefix("stale") }
+        print("stall: \(staleStored.count) of 5 stale sends stored (each at most once)")
+        #expect(owner.process.isRunning)
+        let log = owner.process.output
+        print("stall: the woken owner logged fence=\(log.contains("commit fenced")) session-expired=\(log.contains("session expired"))")
+        await w.close()
+        await cluster.stop()
+    }
 }

@@ -10,17 +10,51 @@ public final class NodeProcess: Sendable {
     public let port: Int
     public let nodeID: String
 
+    /// Starts a node on a port the OS picks (no race with other tests for a "free" port) and
+    /// waits until it says where it listens.
+    public static func start(_ executable: String, nodeID: String, environment: [String: String] = [:]) async throws -> NodeProcess {
+        var environment = environment
+        environment["PORT"] = "0"
+        let probe = try NodeProcess(executable, nodeID: nodeID, environment: environment, port: 0)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let port = Self.listeningPort(in: probe.process.output) {
+                return NodeProcess(process: probe.process, port: port, nodeID: nodeID)
+            }
+            guard probe.process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw NodeNotReady(nodeID: nodeID, output: probe.process.output)
+    }
+
+    private init(process: ChildProcess, port: Int, nodeID: String) {
+        self.process = process
+        self.port = port
+        self.nodeID = nodeID
+    }
+
+    /// The port in the node's "listening" log line (`address=[IPv4]127.0.0.1/127.0.0.1:43121`).
+    static func listeningPort(in output: String) -> Int? {
+        guard let line = output.split(separator: "\n").first(where: { $0.contains("listening") }),
+            let match = line.firstMatch(of: /address=\S*:(\d+)/)
+        else { return nil }
+        return Int(match.1)
+    }
+
     /// Starts `executable` (`Gateway` or `RoomWorker` from the build directory) against the run's Redis
     /// and Postgres, with `environment` added.
-    public init(_ executable: String, nodeID: String, environment: [String: String] = [:]) throws {
-        let port = try freePort()
+    public convenience init(_ executable: String, nodeID: String, environment: [String: String] = [:]) throws {
+        try self.init(executable, nodeID: nodeID, environment: environment, port: try freePort())
+    }
+
+    private init(_ executable: String, nodeID: String, environment: [String: String], port: Int) throws {
         var env: [String: String] = [
             "PORT": String(port),
             "HOST": "127.0.0.1",
             "NODE_ID": nodeID,
             "DATABASE_URL": ProcessInfo.processInfo.environment["CHORUS_TEST_DATABASE_URL"] ?? "",
             "REDIS_URL": ProcessInfo.processInfo.environment["CHORUS_TEST_REDIS_URL"] ?? "",
-            "LOG_LEVEL": "warning",
+            "LOG_LEVEL": "notice",
             "DATABASE_POOL_SIZE": "4",
         ]
         env.merge(environment) { $1 }  // the caller's REDIS_URL / DATABASE_URL win

@@ -23,8 +23,12 @@ public final class TestCluster: Sendable {
         env["JWT_SECRET"] = Self.jwtSecret
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
         self.environment = env
-        self.workers = try (0..<workers).map { try NodeProcess("RoomWorker", nodeID: "\(name)-worker-\($0 + 1)", environment: env) }
-        self.gateways = try (0..<gateways).map { try NodeProcess("Gateway", nodeID: "\(name)-gateway-\($0 + 1)", environment: env) }
+        var started: [NodeProcess] = []
+        for index in 0..<workers { started.append(try await NodeProcess.start("RoomWorker", nodeID: "\(name)-worker-\(index + 1)", environment: env)) }
+        self.workers = started
+        started = []
+        for index in 0..<gateways { started.append(try await NodeProcess.start("Gateway", nodeID: "\(name)-gateway-\(index + 1)", environment: env)) }
+        self.gateways = started
         for node in self.workers + self.gateways { try await node.waitUntilReady() }
         // Gateways poll the ring every 500 ms: give them one round to see every worker.
         try await Task.sleep(for: .milliseconds(700))
@@ -32,7 +36,7 @@ public final class TestCluster: Sendable {
 
     /// Starts one more worker in this cluster and waits until it is ready.
     public func addWorker(index: Int) async throws -> NodeProcess {
-        let worker = try NodeProcess("RoomWorker", nodeID: "\(name)-worker-\(index)", environment: environment)
+        let worker = try await NodeProcess.start("RoomWorker", nodeID: "\(name)-worker-\(index)", environment: environment)
         try await worker.waitUntilReady()
         return worker
     }

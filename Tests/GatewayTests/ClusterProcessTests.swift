@@ -13,8 +13,8 @@ import Testing
     ]
 
     @Test func tokenRevokedThroughOneGateway_isRefusedByTheOther() async throws {
-        let first = try NodeProcess("Gateway", nodeID: uniqueName("gateway-a-"), environment: Self.environment)
-        let second = try NodeProcess("Gateway", nodeID: uniqueName("gateway-b-"), environment: Self.environment)
+        let first = try await NodeProcess.start("Gateway", nodeID: uniqueName("gateway-a-"), environment: Self.environment)
+        let second = try await NodeProcess.start("Gateway", nodeID: uniqueName("gateway-b-"), environment: Self.environment)
         try await first.waitUntilReady()
         try await second.waitUntilReady()
 
@@ -49,8 +49,8 @@ import Testing
     }
 
     @Test func sigterm_stopsAGatewayAndAWorkerCleanly() async throws {
-        let gateway = try NodeProcess("Gateway", nodeID: uniqueName("gateway-t-"), environment: Self.environment)
-        let worker = try NodeProcess("RoomWorker", nodeID: uniqueName("worker-t-"))
+        let gateway = try await NodeProcess.start("Gateway", nodeID: uniqueName("gateway-t-"), environment: Self.environment)
+        let worker = try await NodeProcess.start("RoomWorker", nodeID: uniqueName("worker-t-"))
         try await gateway.waitUntilReady()
         try await worker.waitUntilReady()
         #expect(try await worker.request("/healthz").status == .ok)

@@ -163,4 +163,22 @@ import Testing
         await client.close()
         await cluster.stop()
     }
+
+    @Test func reconnectStorm_isAdmittedAtABoundedRate_andTheGatewayStaysResponsive() async throws {
+        let cluster = try await TestCluster(gateways: 1, workers: 1, environment: ["WS_ACCEPT_PER_SEC": "10", "WS_ACCEPT_BURST": "10"])
+        let user = try await cluster.register()
+        let port = cluster.gateways[0].port
+        var sockets: [RawWebSocket] = []
+        for _ in 0..<40 { sockets.append(try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")) }
+        let admitted = sockets.filter { $0.status == 101 }.count
+        let refused = sockets.filter { $0.status == 503 }
+        print("storm: \(admitted) admitted, \(refused.count) told to retry (503) of 40 at once")
+        #expect(admitted + refused.count == 40)
+        #expect((10...20).contains(admitted))
+        #expect(refused.allSatisfy { $0.responseHead.lowercased().contains("retry-after: 1") })
+        #expect(try await cluster.gateways[0].request("/healthz").status == .ok)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)").status == 101)
+        await cluster.stop()
+    }
 }

@@ -29,6 +29,10 @@ public struct GatewayConfig: Sendable {
     public var rateLimitPerSecond: Double
     /// ... and in a burst (`WS_RATE_BURST`, default 100); beyond that, `rate_limited`.
     public var rateLimitBurst: Double
+    /// New WebSocket connections admitted per second, sustained (`WS_ACCEPT_PER_SEC`, default 2000)
+    /// and in a burst (`WS_ACCEPT_BURST`, default 4000); beyond, the upgrade gets 503 + `Retry-After`.
+    public var acceptPerSecond: Double
+    public var acceptBurst: Double
     /// How long the gateway waits for a room's owner to answer (`REQUEST_TIMEOUT_MS`, default 5000)
     /// before answering `unavailable`.
     public var requestTimeout: Duration
@@ -49,7 +53,9 @@ public struct GatewayConfig: Sendable {
         outboundBufferBytes: Int = 1 << 20,
         rateLimitPerSecond: Double = 50,
         rateLimitBurst: Double = 100,
-        requestTimeout: Duration = .seconds(5)
+        requestTimeout: Duration = .seconds(5),
+        acceptPerSecond: Double = 2_000,
+        acceptBurst: Double = 4_000
     ) throws {
         guard jwtSecret.utf8.count >= Self.minimumSecretBytes else {
             throw ConfigError(
@@ -70,6 +76,8 @@ public struct GatewayConfig: Sendable {
         self.rateLimitPerSecond = rateLimitPerSecond
         self.rateLimitBurst = rateLimitBurst
         self.requestTimeout = requestTimeout
+        self.acceptPerSecond = acceptPerSecond
+        self.acceptBurst = acceptBurst
     }
 
     /// Reads every setting from `source`, validating each.
@@ -87,7 +95,9 @@ public struct GatewayConfig: Sendable {
             outboundBufferBytes: try source.int("WS_OUTBOUND_BUFFER_BYTES", default: 1 << 20, in: 4_096...1 << 30),
             rateLimitPerSecond: Double(try source.int("WS_RATE_PER_SEC", default: 50, in: 1...1_000_000)),
             rateLimitBurst: Double(try source.int("WS_RATE_BURST", default: 100, in: 1...1_000_000)),
-            requestTimeout: try source.milliseconds("REQUEST_TIMEOUT_MS", default: 5_000, in: 100...120_000)
+            requestTimeout: try source.milliseconds("REQUEST_TIMEOUT_MS", default: 5_000, in: 100...120_000),
+            acceptPerSecond: Double(try source.int("WS_ACCEPT_PER_SEC", default: 2_000, in: 1...10_000_000)),
+            acceptBurst: Double(try source.int("WS_ACCEPT_BURST", default: 4_000, in: 1...10_000_000))
         )
     }
 }

@@ -69,7 +69,9 @@ struct GatewayComponents: Sendable {
             storageTimeout: config.storageTimeout
         )
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: WebSocketAuthMiddleware(authenticator: authenticator))
+        router.add(middleware: WebSocketAuthMiddleware(
+            authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst)
+        ))
         router.ws("v1/ws") { inbound, outbound, context in
             guard let identity = context.requestContext.identity else { return }
             let connection = ClientConnection(
@@ -150,7 +152,7 @@ func buildGateway(
         configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway"),
         services: [components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub],
         onServerRunning: { channel in
-            logger.info("gateway listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            logger.notice("gateway listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },
         logger: logger
     )

@@ -33,7 +33,7 @@ func buildWorker(
         configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-worker"),
         services: [postgres, redis, subscriber, worker],
         onServerRunning: { channel in
-            logger.info("worker listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            logger.notice("worker listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },
         logger: logger
     )

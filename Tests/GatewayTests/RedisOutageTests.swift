@@ -40,18 +40,10 @@ import Testing
         #expect(await eventually(timeout: .seconds(10)) {
             (try? await cluster.gateways[1].request("/readyz").status) == .ok
         })
-        let history = try await cluster.history(room: room, token: writer.token)
-        #expect(history.map(\.seq) == Array(1...Int64(history.count)))
-        for (id, seq) in acked { #expect(history.first { $0.clientMessageID == id }?.seq == seq) }
+        let history = try await cluster.expectIntactHistory(room: room, token: writer.token, acked: acked)
         // The reader's socket stayed open; what it missed live, a resume gives, once.
         await r.close()
-        let resumed = try await cluster.connect(token: reader.token, through: 0)
-        resumed.send(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
-        #expect(try await resumed.next(type: "joined")["last_seq"].int == Int64(history.count))
-        var seqs: [Int64] = []
-        while seqs.count < history.count { seqs.append(try #require(try await resumed.next(type: "message")["seq"].int)) }
-        #expect(seqs == history.map(\.seq))
-        await resumed.close()
+        try await cluster.expectResumeDelivers(history, room: room, token: reader.token)
         await w.close()
         await cluster.stop()
         await redis.kill()

@@ -25,8 +25,7 @@ import Testing
         let writer = try await cluster.register("writer")
         let reader = try await cluster.register("reader")
         let room = try await cluster.createRoom(token: writer.token)
-        let ring = HashRing(nodes: cluster.workers.map(\.nodeID))
-        let owner = try #require(cluster.workers.first { $0.nodeID == ring.owner(of: room) })
+        let owner = try cluster.owner(of: room)
 
         let w = try await cluster.connect(token: writer.token, through: 0)
         let r = try await cluster.connect(token: reader.token, through: 1)
@@ -51,14 +50,8 @@ import Testing
         #expect(recovery < .seconds(8), "writable again only after \(recovery)")
 
         // Every acked message is in history exactly once, seqs contiguous.
-        let history = try await cluster.history(room: room, token: writer.token)
-        #expect(history.map(\.seq) == Array(1...Int64(history.count)))
-        let ids = history.compactMap(\.clientMessageID)
-        #expect(Set(ids).count == ids.count, "a client_msg_id was stored twice")
-        for (id, seq) in acked {
-            #expect(history.first { $0.clientMessageID == id }?.seq == seq, "\(id) acked as \(seq)")
-        }
-        #expect(Set(acked.keys) == Set(ids))
+        let history = try await cluster.expectIntactHistory(room: room, token: writer.token, acked: acked)
+        #expect(Set(acked.keys) == Set(history.compactMap(\.clientMessageID)))
 
         // The new owner learned who is joined: presence and the members list survive the failover.
         #expect(await eventually(timeout: .seconds(15)) {
@@ -72,13 +65,7 @@ import Testing
         })
         #expect(r.frames.filter { $0["type"].string == "message" }.compactMap { $0["seq"].int } == history.map(\.seq))
         await r.close()
-        let resumed = try await cluster.connect(token: reader.token, through: 0)
-        resumed.send(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
-        #expect(try await resumed.next(type: "joined")["last_seq"].int == Int64(history.count))
-        var seqs: [Int64] = []
-        while seqs.count < history.count { seqs.append(try #require(try await resumed.next(type: "message")["seq"].int)) }
-        #expect(seqs == history.map(\.seq))
-        await resumed.close()
+        try await cluster.expectResumeDelivers(history, room: room, token: reader.token)
         await w.close()
         await cluster.stop()
     }
@@ -87,8 +74,7 @@ import Testing
         let cluster = try await TestCluster(gateways: 1, workers: 3)
         let writer = try await cluster.register("writer")
         let room = try await cluster.createRoom(token: writer.token)
-        let ring = HashRing(nodes: cluster.workers.map(\.nodeID))
-        let owner = try #require(cluster.workers.first { $0.nodeID == ring.owner(of: room) })
+        let owner = try cluster.owner(of: room)
         let w = try await cluster.connect(token: writer.token)
         w.send(#"{"type":"join","room_id":\#(room)}"#)
         _ = try await w.next(type: "joined")
@@ -106,11 +92,8 @@ import Testing
         try await Task.sleep(for: .seconds(3))
         for index in 30..<40 { acked["s\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "s\(index)") }
 
-        let history = try await cluster.history(room: room, token: writer.token)
-        #expect(history.map(\.seq) == Array(1...Int64(history.count)))
+        let history = try await cluster.expectIntactHistory(room: room, token: writer.token, acked: acked)
         let ids = history.compactMap(\.clientMessageID)
-        #expect(Set(ids).count == ids.count)
-        for (id, seq) in acked { #expect(history.first { $0.clientMessageID == id }?.seq == seq) }
         // A stale send may have been stored before the owner stalled, never after it lost the room.
         let staleStored = ids.filter { $0.hasPrefix("stale") }
         print("stall: \(staleStored.count) of 5 stale sends stored (each at most once)")

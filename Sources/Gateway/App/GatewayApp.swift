@@ -62,12 +62,14 @@ struct GatewayComponents: Sendable {
         )
     }
 
+    /// Token revocation, shared by REST and WebSocket authentication.
+    var revocations: RevocationStore {
+        RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600))
+    }
+
     /// The router that decides WebSocket upgrades (`GET /v1/ws`).
     func makeWebSocketRouter() -> Router<GatewayRequestContext> {
-        let authenticator = Authenticator(
-            tokens: tokens, revocations: RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600)),
-            storageTimeout: config.storageTimeout
-        )
+        let authenticator = Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: WebSocketAuthMiddleware(
             authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst)
@@ -80,7 +82,7 @@ struct GatewayComponents: Sendable {
             )
             await ChatSession(
                 connection: connection, workers: workers, hub: hub, history: PostgresRoomStore(database: database),
-                registry: registry, maxMessageBytes: config.maxFrameBytes, logger: logger
+                registry: registry, revocations: revocations, maxMessageBytes: config.maxFrameBytes, logger: logger
             ).run(inbound: inbound, outbound: outbound)
         }
         return router
@@ -88,7 +90,6 @@ struct GatewayComponents: Sendable {
 
     /// Every route of the gateway.
     func makeRouter() -> Router<GatewayRequestContext> {
-        let revocations = RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600))
         let authenticator = Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
         let users = PostgresUserStore(database: database)
         let subscriber = self.subscriber

@@ -13,6 +13,9 @@ struct ChatSession {
     let hub: RoomHub
     let history: PostgresRoomStore
     let registry: ConnectionRegistry
+    /// Checked once more after the socket is registered: a logout between the upgrade's check and
+    /// the registration would otherwise leave the socket open until the token expires.
+    let revocations: RevocationStore
     /// Largest accepted message (a message may span several frames).
     let maxMessageBytes: Int
     let logger: Logger
@@ -20,6 +23,10 @@ struct ChatSession {
     /// Runs until the client leaves or the connection is closed by the server.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         registry.add(connection)
+        let identity = connection.identity
+        if (try? await revocations.isRevoked(tokenID: identity.tokenID, userID: identity.userID)) == true {
+            connection.close(code: 4001, reason: "token revoked")
+        }
         let clock = ContinuousClock()
         let start = clock.now
         await withTaskGroup(of: Void.self) { group in

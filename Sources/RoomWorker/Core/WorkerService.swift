@@ -20,6 +20,7 @@ final class WorkerService: Service, Sendable {
     private let draining = Atomic<Bool>(false)
     /// Longest a drain waits for pending messages to commit before it gives the rooms up anyway.
     static let drainTimeout: Duration = .seconds(10)
+    private let rings: AsyncStream<HashRing>
     private let requests: AsyncStream<RoomRequest>
     private let requestSink: AsyncStream<RoomRequest>.Continuation
     private let joined = Atomic<Bool>(false)
@@ -37,8 +38,11 @@ final class WorkerService: Service, Sendable {
         (requests, requestSink) = AsyncStream.makeStream(of: RoomRequest.self)
         let core = WorkerCore(nodeID: config.node.nodeID, config: config, redis: redis, logger: logger, jobs: jobSink)
         self.core = core
+        // Ring changes reach the core in order, through a stream its run loop reads.
+        let (rings, ringSink) = AsyncStream.makeStream(of: HashRing.self, bufferingPolicy: .bufferingNewest(16))
+        self.rings = rings
         self.ringWatcher = RingWatcher(membership: membership, logger: logger) { ring in
-            Task { await core.ringChanged(ring) }
+            ringSink.yield(ring)
         }
     }
 
@@ -62,6 +66,9 @@ final class WorkerService: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.ringWatcher.run() }
             group.addTask { await self.heartbeat() }
+            group.addTask {
+                for await ring in self.rings { await self.core.ringChanged(ring) }
+            }
             group.addTask {
                 // Still answered during a drain (with `unavailable`), so nobody waits for a timeout.
                 for await request in self.requests {

@@ -5,7 +5,10 @@ import Testing
 
 /// Redis goes away for a few seconds under traffic and comes back empty (a restart).
 @Suite struct RedisOutageTests {
-    @Test func redisRestart_nodesRecover_andNothingAckedIsLostOrMissed() async throws {
+    /// 2 s: shorter than a lease. 30 s: every worker's session expires meanwhile, and the workers
+    /// must open new sessions and take their rooms again.
+    @Test(arguments: [2, 30])
+    func redisRestart_nodesRecover_andNothingAckedIsLostOrMissed(downSeconds: Int) async throws {
         let redis = try RedisServer()
         try await redis.start()
         let cluster = try await TestCluster(gateways: 2, workers: 2, environment: ["REDIS_URL": "redis://127.0.0.1:\(redis.port)"])
@@ -31,12 +34,12 @@ import Testing
             $0["ref"].string == "during" || $0["client_msg_id"].string == "during"
         }
         #expect(refused["code"].string == "unavailable")
-        try await Task.sleep(for: .seconds(2))
+        try await Task.sleep(for: .seconds(downSeconds))
         let restartedAt = ContinuousClock.now
         try await redis.start()
 
         for index in 10..<30 { acked["o\(index)"] = try await WorkerFailoverTests.sendUntilAcked(w, room: room, id: "o\(index)") }
-        print("redis restart: writable again \(ContinuousClock.now - restartedAt) after Redis came back (includes 20 sends)")
+        print("redis restart after \(downSeconds) s down: writable again \(ContinuousClock.now - restartedAt) after Redis came back (includes 20 sends)")
         #expect(await eventually(timeout: .seconds(10)) {
             (try? await cluster.gateways[1].request("/readyz").status) == .ok
         })

@@ -47,13 +47,9 @@ import Testing
         for index in 0..<10 { acked["d\(index)"] = try await WorkerFailoverTests.sendUntilAcked(w, room: room, id: "d\(index)") }
         for index in 10..<15 { w.send(#"{"type":"send","room_id":\#(room),"content":"msg d\#(index)","client_msg_id":"d\#(index)"}"#) }
         owner.process.signal(SIGTERM)
-        let stoppedAt = ContinuousClock.now
-        var writableAfter: Duration?
-        for index in 10..<40 {
-            acked["d\(index)"] = try await WorkerFailoverTests.sendUntilAcked(w, room: room, id: "d\(index)")
-            if writableAfter == nil, index >= 15 { writableAfter = ContinuousClock.now - stoppedAt }
-        }
-        let handover = try #require(writableAfter)
+        let sent = try await sendThroughFault(w, room: room, prefix: "d", indexes: 10..<40, firstNew: 15, start: .now)
+        acked.merge(sent.acked) { $1 }
+        let handover = try #require(sent.writableAfter)
         print("drain: room writable again \(handover) after SIGTERM of its owner")
         #expect(handover < .seconds(3), "a drained room should not wait for the lease: \(handover)")
         #expect(await owner.process.waitForExit(timeout: .seconds(20)) == 0)

@@ -3,6 +3,21 @@ import ClusterKit
 import Foundation
 import Testing
 
+/// Sends `msg <prefix><i>` for every i in `indexes` until each is acked (retrying `unavailable`);
+/// returns the acks and how long after `start` the first index from `firstNew` on was acked:
+/// the time until the room was writable again.
+func sendThroughFault(
+    _ client: ChatClient, room: Int64, prefix: String, indexes: Range<Int>, firstNew: Int, start: ContinuousClock.Instant
+) async throws -> (acked: [String: Int64], writableAfter: Duration?) {
+    var acked: [String: Int64] = [:]
+    var writableAfter: Duration?
+    for index in indexes {
+        acked["\(prefix)\(index)"] = try await WorkerFailoverTests.sendUntilAcked(client, room: room, id: "\(prefix)\(index)")
+        if writableAfter == nil, index >= firstNew { writableAfter = ContinuousClock.now - start }
+    }
+    return (acked, writableAfter)
+}
+
 /// Checks shared by the fault tests: what must hold after any fault, seen from the outside.
 extension TestCluster {
     /// The worker that owns `room` on a ring of this cluster's workers.

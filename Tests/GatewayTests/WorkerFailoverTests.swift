@@ -39,13 +39,9 @@ import Testing
         // Messages the client has sent but that are not acked yet when the owner dies.
         for index in 20..<25 { w.send(#"{"type":"send","room_id":\#(room),"content":"msg k\#(index)","client_msg_id":"k\#(index)"}"#) }
         owner.process.signal(SIGKILL)
-        let killedAt = ContinuousClock.now
-        var writableAfter: Duration?
-        for index in 20..<60 {
-            acked["k\(index)"] = try await Self.sendUntilAcked(w, room: room, id: "k\(index)")
-            if writableAfter == nil, index >= 25 { writableAfter = ContinuousClock.now - killedAt }
-        }
-        let recovery = try #require(writableAfter)
+        let sent = try await sendThroughFault(w, room: room, prefix: "k", indexes: 20..<60, firstNew: 25, start: .now)
+        acked.merge(sent.acked) { $1 }
+        let recovery = try #require(sent.writableAfter)
         print("failover: room writable again \(recovery) after SIGKILL of its owner")
         #expect(recovery < .seconds(8), "writable again only after \(recovery)")
 

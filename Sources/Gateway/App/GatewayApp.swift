@@ -67,9 +67,13 @@ struct GatewayComponents: Sendable {
         RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600))
     }
 
+    /// Token checks, shared by REST and WebSocket upgrades.
+    var authenticator: Authenticator {
+        Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
+    }
+
     /// The router that decides WebSocket upgrades (`GET /v1/ws`).
     func makeWebSocketRouter() -> Router<GatewayRequestContext> {
-        let authenticator = Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: WebSocketAuthMiddleware(
             authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst)
@@ -90,9 +94,10 @@ struct GatewayComponents: Sendable {
 
     /// Every route of the gateway.
     func makeRouter() -> Router<GatewayRequestContext> {
-        let authenticator = Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
         let users = PostgresUserStore(database: database)
         let subscriber = self.subscriber
+        let authenticator = self.authenticator
+        let revocations = self.revocations
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorMiddleware())

@@ -65,7 +65,7 @@ struct ChatSession {
                             }
                             let elapsed = clock.now - start
                             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                            handle(ByteBuffer(string: text), now: seconds, group: &joins)
+                            handle(text, now: seconds, group: &joins)
                         }
                     } catch {
                         logger.debug("websocket read ended", metadata: ["error": "\(error)"])
@@ -90,7 +90,7 @@ struct ChatSession {
         connection.send(ServerFrame.error(code: rejection.code, message: rejection.message, ref: rejection.ref))
     }
 
-    private func handle(_ text: ByteBuffer, now: Double, group: inout DiscardingTaskGroup) {
+    private func handle(_ text: String, now: Double, group: inout DiscardingTaskGroup) {
         let frame: ClientFrame
         do {
             frame = try ClientFrame.parse(text)

@@ -30,13 +30,14 @@ enum ClientFrame: Equatable {
     }
 
     /// Parses one text frame.
-    static func parse(_ text: ByteBuffer) throws(Rejection) -> ClientFrame {
+    static func parse(_ text: String) throws(Rejection) -> ClientFrame {
         let raw: Raw
+        let data = Data(text.utf8)
         do {
-            raw = try JSONDecoder().decode(Raw.self, from: Data(text.readableBytesView))
+            raw = try JSONDecoder().decode(Raw.self, from: data)
         } catch {
             // Recover the ref if the frame is an object with a string client_msg_id or type.
-            let object = (try? JSONSerialization.jsonObject(with: Data(text.readableBytesView))) as? [String: Any]
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             let ref = (object?["client_msg_id"] as? String) ?? (object?["type"] as? String)
             throw Rejection(code: "bad_request", message: Self.describe(error), ref: ref)
         }

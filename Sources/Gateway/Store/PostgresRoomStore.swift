@@ -77,14 +77,17 @@ struct PostgresRoomStore: Sendable {
         }
     }
 
-    /// A page of room `roomID`'s history, ascending seq (see the contract's messages row).
+    /// A page of room `roomID`'s history, ascending seq (see the contract's messages row): with
+    /// `afterSeq`, the first `limit` after it (and before `beforeSeq`); without, the last `limit`
+    /// before `beforeSeq` (or the latest).
     func messages(roomID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [MessageRecord] {
         let logger = database.logger
+        let after = afterSeq ?? 0
+        let before = beforeSeq ?? Int64.max
+        let ascending = afterSeq != nil
         return try await database.run { client in
             let rows: PostgresRowSequence
-            var descending = false
-            switch (afterSeq, beforeSeq) {
-            case (let after?, let before?):
+            if ascending {
                 rows = try await client.query(
                     """
                     SELECT room_id, seq, user_id, username, content, client_msg_id, sent_at FROM messages
@@ -92,29 +95,11 @@ struct PostgresRoomStore: Sendable {
                     """,
                     logger: logger
                 )
-            case (let after?, nil):
+            } else {
                 rows = try await client.query(
                     """
                     SELECT room_id, seq, user_id, username, content, client_msg_id, sent_at FROM messages
-                    WHERE room_id = \(roomID) AND seq > \(after) ORDER BY seq LIMIT \(limit)
-                    """,
-                    logger: logger
-                )
-            case (nil, let before?):
-                descending = true
-                rows = try await client.query(
-                    """
-                    SELECT room_id, seq, user_id, username, content, client_msg_id, sent_at FROM messages
-                    WHERE room_id = \(roomID) AND seq < \(before) ORDER BY seq DESC LIMIT \(limit)
-                    """,
-                    logger: logger
-                )
-            case (nil, nil):
-                descending = true
-                rows = try await client.query(
-                    """
-                    SELECT room_id, seq, user_id, username, content, client_msg_id, sent_at FROM messages
-                    WHERE room_id = \(roomID) ORDER BY seq DESC LIMIT \(limit)
+                    WHERE room_id = \(roomID) AND seq > \(after) AND seq < \(before) ORDER BY seq DESC LIMIT \(limit)
                     """,
                     logger: logger
                 )
@@ -127,7 +112,7 @@ struct PostgresRoomStore: Sendable {
                     MessageRecord(roomID: room, seq: seq, userID: user, username: name, content: content, clientMessageID: clientID, sentAt: sentAt)
                 )
             }
-            return descending ? messages.reversed() : messages
+            return ascending ? messages : messages.reversed()
         }
     }
 }

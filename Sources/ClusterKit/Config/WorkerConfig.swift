@@ -16,6 +16,13 @@ public struct WorkerConfig: Sendable {
     public var idempotencyWindow: Int
     /// Most messages in one group commit (`MAX_BATCH`, default 5000).
     public var maxBatch: Int
+    /// Longest one storage call of the worker (a room load, a group commit) may take before it
+    /// counts as failed (`STORAGE_TIMEOUT_MS`, default 5000).
+    public var storageTimeout: Duration
+    /// How long a group commit that failed (Postgres restarting or unreachable) is retried before
+    /// its senders are answered `unavailable` (`COMMIT_RETRY_MS`, default 3000; 0 = no retry).
+    /// Keep it below the gateways' `REQUEST_TIMEOUT_MS`, so a retried send is still acked.
+    public var commitRetry: Duration
 
     public init(
         node: NodeSettings,
@@ -23,7 +30,9 @@ public struct WorkerConfig: Sendable {
         leaseTTL: Duration = .seconds(3),
         tailSize: Int = 1_000,
         idempotencyWindow: Int = 10_000,
-        maxBatch: Int = 5_000
+        maxBatch: Int = 5_000,
+        storageTimeout: Duration = .seconds(5),
+        commitRetry: Duration = .seconds(3)
     ) throws {
         guard leaseTTL >= heartbeatInterval * 2 else {
             throw ConfigError(setting: "LEASE_TTL_MS", reason: "must be at least twice HEARTBEAT_INTERVAL_MS")
@@ -34,6 +43,8 @@ public struct WorkerConfig: Sendable {
         self.tailSize = tailSize
         self.idempotencyWindow = idempotencyWindow
         self.maxBatch = maxBatch
+        self.storageTimeout = storageTimeout
+        self.commitRetry = commitRetry
     }
 
     /// Reads every setting from `source`, validating each.
@@ -44,7 +55,9 @@ public struct WorkerConfig: Sendable {
             leaseTTL: try source.milliseconds("LEASE_TTL_MS", default: 3_000, in: 100...300_000),
             tailSize: try source.int("ROOM_TAIL_SIZE", default: 1_000, in: 0...1_000_000),
             idempotencyWindow: try source.int("IDEMPOTENCY_WINDOW", default: 10_000, in: 0...10_000_000),
-            maxBatch: try source.int("MAX_BATCH", default: 5_000, in: 1...1_000_000)
+            maxBatch: try source.int("MAX_BATCH", default: 5_000, in: 1...1_000_000),
+            storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000),
+            commitRetry: try source.milliseconds("COMMIT_RETRY_MS", default: 3_000, in: 0...60_000)
         )
     }
 }

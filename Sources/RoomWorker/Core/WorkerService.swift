@@ -148,10 +148,15 @@ final class WorkerService: Service, Sendable {
             return await core.loadFailed(roomID: roomID, code: "unavailable", message: "worker has no session, retry")
         }
         do {
-            switch try await store.acquire(roomID: roomID, session: session) {
+            let store = self.store
+            switch try await withTimeout(config.storageTimeout, operation: { try await store.acquire(roomID: roomID, session: session) }) {
             case .acquired(let lastSeq):
-                let tail = try await store.tail(roomID: roomID, lastSeq: lastSeq, count: config.tailSize)
-                let keys = try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow)
+                let (tail, keys) = try await withTimeout(config.storageTimeout) { [config] in
+                    (
+                        try await store.tail(roomID: roomID, lastSeq: lastSeq, count: config.tailSize),
+                        try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow)
+                    )
+                }
                 await core.loaded(roomID: roomID, lastSeq: lastSeq, tail: tail, keys: keys)
             case .notFound:
                 await core.loadFailed(roomID: roomID, code: "room_not_found", message: "room not found")
@@ -170,15 +175,33 @@ final class WorkerService: Service, Sendable {
     /// Commits batches until nothing is pending: whatever arrives during one commit goes in the next.
     private func commitLoop() async {
         while let batch = await core.takeBatch() {
-            guard let session = await core.session else {
-                await core.finishCommit(.failure(SessionMissing()))
-                continue
-            }
+            await core.finishCommit(await commitRetrying(batch))
+        }
+    }
+
+    /// Commits `batch`, retrying the same batch (same seqs) with backoff for up to `commitRetry`
+    /// while Postgres fails, so that a short Postgres restart costs its senders a delay, not an error.
+    /// Retrying is safe even when a failed attempt did commit: the fence (`last_seq = previous`)
+    /// then refuses the retry, the rooms are reloaded and the senders' retries are acked from the keys.
+    private func commitRetrying(_ batch: WorkerCore.Batch) async -> Result<WorkerStore.CommitResult, any Error> {
+        let started = ContinuousClock.now
+        var backoff = Backoff(base: .milliseconds(100), maximum: .seconds(1))
+        while true {
+            guard let session = await core.session else { return .failure(SessionMissing()) }
             do {
-                let result = try await store.commit(batch.messages, previous: batch.previous, session: session)
-                await core.finishCommit(.success(result))
+                let store = self.store
+                let result = try await withTimeout(config.storageTimeout) {
+                    try await store.commit(batch.messages, previous: batch.previous, session: session)
+                }
+                if ContinuousClock.now - started > .milliseconds(500) {
+                    logger.notice("commit succeeded after retrying", metadata: ["after": "\(ContinuousClock.now - started)"])
+                }
+                return .success(result)
             } catch {
-                await core.finishCommit(.failure(error))
+                let delay = backoff.nextDelay(unit: Double.random(in: 0.5..<1))
+                guard ContinuousClock.now - started + delay < config.commitRetry else { return .failure(error) }
+                logger.warning("commit failed, retrying", metadata: ["error": "\(error)", "in": "\(delay)"])
+                try? await Task.sleep(for: delay)
             }
         }
     }

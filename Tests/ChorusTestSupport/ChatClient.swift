@@ -33,6 +33,12 @@ public final class ChatClient: Sendable {
         var logger = Logger(label: "test.ws")
         logger.logLevel = .critical
         task = Task {
+            defer {
+                // Also when the connect fails (refused) or the connection breaks: the initializer
+                // waits on `opened`, and `isClosed` must become true.
+                recorder.closeCode.withLock { if $0 == nil { $0 = .some(nil) } }
+                opened.continuation.finish()
+            }
             let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                 opened.continuation.yield()
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -50,7 +56,6 @@ public final class ChatClient: Sendable {
                 }
             }
             recorder.closeCode.withLock { $0 = .some(close?.closeCode) }
-            opened.continuation.finish()
             return close?.closeCode
         }
         var iterator = opened.stream.makeAsyncIterator()
@@ -122,6 +127,9 @@ public final class ChatClient: Sendable {
         outgoing.finish()
         _ = try? await task.value
     }
+
+    /// `true` once the connection has ended (closed by either side, or failed).
+    public var isClosed: Bool { recorder.closeCode.withLock { $0 } != nil }
 
     /// Waits until the server closes the connection; returns its close code.
     public func closedCode(timeout: Duration = .seconds(10)) async -> WebSocketErrorCode? {

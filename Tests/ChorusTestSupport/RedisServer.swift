@@ -1,13 +1,17 @@
 import ClusterKit
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A private redis-server a test can stop and start again on the same port (to test reconnects).
-public final class RedisServer: @unchecked Sendable {
-    // @unchecked: `process` is replaced only by `start`/`stop`, which a test calls from one task.
+/// A private redis-server a test can crash and start again on the same port (to test reconnects),
+/// started with the project's own `scripts/lib/services.sh`, like `scripts/chaos` restarts it.
+public final class RedisServer: Sendable {
+    public let directory: URL
     public let port: Int
-    private var process: ChildProcess?
 
     public init() throws {
+        directory = TestEnvironment.runDirectory.appendingPathComponent("redis-\(UUID().uuidString.prefix(8))")
         port = try freePort()
     }
 
@@ -15,29 +19,22 @@ public final class RedisServer: @unchecked Sendable {
 
     /// Starts the server and waits until it accepts connections.
     public func start() async throws {
-        let executable = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.fileExists(atPath: $0) }
-        guard let executable else { throw TestEnvironment.MissingServer(variable: "redis-server binary") }
-        process = try ChildProcess(
-            name: "redis-\(port)", executable: URL(fileURLWithPath: executable),
-            arguments: ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        )
-        let url = self.url
-        let up = await eventually(timeout: .seconds(10)) {
-            guard let connection = try? await RedisConnection.connect(to: url) else { return false }
-            connection.close()
-            return true
-        }
-        if !up { throw TestEnvironment.MissingServer(variable: "redis-server on port \(port)") }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try await Shell.services("start_redis '\(directory.path)' \(port)")
     }
 
     /// Kills the server (SIGKILL: no goodbye to clients).
     public func kill() async {
-        process?.signal(SIGKILL)
-        await process?.waitForExit()
-        process = nil
+        _ = try? await Shell.services("crash_redis '\(directory.path)' >/dev/null")
     }
 
+    /// A server the test did not stop is killed with it, so that none outlives the run.
     deinit {
-        process?.signal(SIGKILL)
+        let env = (try? String(contentsOf: directory.appendingPathComponent("env"), encoding: .utf8)) ?? ""
+        if let line = env.split(separator: "\n").first(where: { $0.hasPrefix("REDIS_PID=") }),
+            let pid = Int32(line.dropFirst("REDIS_PID=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"' ")))
+        {
+            Glibc.kill(pid, SIGKILL)
+        }
     }
 }

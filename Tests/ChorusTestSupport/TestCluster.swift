@@ -12,33 +12,87 @@ public final class TestCluster: Sendable {
     /// The environment every node of this cluster gets (for starting more nodes).
     public let environment: [String: String]
     public static let jwtSecret = "cluster-test-secret-0123456789abcdefghijkl"
+    /// Where this cluster is recorded the way `scripts/cluster up` records one (`pids/`, `ports/`,
+    /// `cluster.env`, `redis/`, `postgres/`), so `scripts/chaos` can act on it.
+    public let stateDirectory: URL
 
-    /// Starts `gateways` gateways and `workers` workers and waits until all are ready.
-    public init(gateways: Int = 2, workers: Int = 3, environment: [String: String] = [:]) async throws {
+    /// Starts `gateways` gateways and `workers` workers and waits until all are ready. With `redis`
+    /// or `postgres`, the cluster uses that private server, which `chaos("restart redis")` may restart;
+    /// otherwise the run's shared servers, which chaos refuses to touch.
+    public init(
+        gateways: Int = 2, workers: Int = 3, environment: [String: String] = [:],
+        redis: RedisServer? = nil, postgres: PostgresServer? = nil
+    ) async throws {
         let name = uniqueName("test")
         self.name = name
         var env = environment
         env["CLUSTER_NAME"] = name
-        // Nodes take a private Redis when the caller passes REDIS_URL in `environment`.
+        if let redis { env["REDIS_URL"] = "redis://127.0.0.1:\(redis.port)" }
+        if let postgres { env["DATABASE_URL"] = postgres.url }
         env["JWT_SECRET"] = Self.jwtSecret
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
         self.environment = env
+        stateDirectory = TestEnvironment.runDirectory.appendingPathComponent("cluster-\(name)")
+        try Self.recordServers(in: stateDirectory, environment: env, redis: redis, postgres: postgres)
         var started: [NodeProcess] = []
         for index in 0..<workers { started.append(try await NodeProcess.start("RoomWorker", nodeID: "\(name)-worker-\(index + 1)", environment: env)) }
         self.workers = started
         started = []
         for index in 0..<gateways { started.append(try await NodeProcess.start("Gateway", nodeID: "\(name)-gateway-\(index + 1)", environment: env)) }
         self.gateways = started
+        for (index, node) in self.workers.enumerated() { try record(node, as: "worker-\(index + 1)") }
+        for (index, node) in self.gateways.enumerated() { try record(node, as: "gateway-\(index + 1)") }
         for node in self.workers + self.gateways { try await node.waitUntilReady() }
         // Gateways poll the ring every 500 ms: give them one round to see every worker.
         try await Task.sleep(for: .milliseconds(700))
     }
 
-    /// Starts one more worker in this cluster and waits until it is ready.
+    /// Starts one more worker in this cluster (or a replacement, with the index of one that
+    /// stopped), records it as `worker-<index>` and waits until it is ready.
     public func addWorker(index: Int) async throws -> NodeProcess {
         let worker = try await NodeProcess.start("RoomWorker", nodeID: "\(name)-worker-\(index)", environment: environment)
+        try record(worker, as: "worker-\(index)")
         try await worker.waitUntilReady()
         return worker
+    }
+
+    /// Runs `scripts/chaos <arguments>` on this cluster (e.g. `kill worker-2`, `restart redis --down 2`);
+    /// returns what it printed.
+    @discardableResult
+    public func chaos(_ arguments: String) async throws -> String {
+        try await Shell.run("scripts/chaos \(arguments)", environment: ["CHORUS_CLUSTER_DIR": stateDirectory.path])
+    }
+
+    /// The state name (`worker-2`) of a node of this cluster.
+    public func stateName(of node: NodeProcess) -> String {
+        String(node.nodeID.dropFirst(name.count + 1))
+    }
+
+    /// The index of the first gateway whose process still runs.
+    public var liveGateway: Int {
+        gateways.firstIndex { $0.process.isRunning } ?? 0
+    }
+
+    private func record(_ node: NodeProcess, as stateName: String) throws {
+        for (folder, file, value) in [("ports", "\(stateName).port", node.port), ("pids", "\(stateName).pid", Int(node.process.pid))] {
+            let folder = stateDirectory.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try "\(value)\n".write(to: folder.appendingPathComponent(file), atomically: true, encoding: .utf8)
+        }
+    }
+
+    private static func recordServers(in directory: URL, environment: [String: String], redis: RedisServer?, postgres: PostgresServer?) throws {
+        let files = FileManager.default
+        try files.createDirectory(at: directory, withIntermediateDirectories: true)
+        let redisURL = environment["REDIS_URL"] ?? ProcessInfo.processInfo.environment["CHORUS_TEST_REDIS_URL"] ?? ""
+        let databaseURL = environment["DATABASE_URL"] ?? ProcessInfo.processInfo.environment["CHORUS_TEST_DATABASE_URL"] ?? ""
+        let lines = [
+            "REDIS_URL=\(redisURL)", "DATABASE_URL=\(databaseURL)",
+            "REDIS_EXTERNAL=\(redis == nil ? 1 : 0)", "POSTGRES_EXTERNAL=\(postgres == nil ? 1 : 0)",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("cluster.env"), atomically: true, encoding: .utf8)
+        if let redis { try files.createSymbolicLink(at: directory.appendingPathComponent("redis"), withDestinationURL: redis.directory) }
+        if let postgres { try files.createSymbolicLink(at: directory.appendingPathComponent("postgres"), withDestinationURL: postgres.directory) }
     }
 
     /// Stops every process (SIGTERM, then SIGKILL).

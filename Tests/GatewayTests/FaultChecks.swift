@@ -3,19 +3,19 @@ import ClusterKit
 import Foundation
 import Testing
 
-/// Sends `msg <prefix><i>` for every i in `indexes` until each is acked (retrying `unavailable`);
-/// returns the acks and how long after `start` the first index from `firstNew` on was acked:
-/// the time until the room was writable again.
-func sendThroughFault(
-    _ client: ChatClient, room: Int64, prefix: String, indexes: Range<Int>, firstNew: Int, start: ContinuousClock.Instant
-) async throws -> (acked: [String: Int64], writableAfter: Duration?) {
-    var acked: [String: Int64] = [:]
-    var writableAfter: Duration?
-    for index in indexes {
-        acked["\(prefix)\(index)"] = try await WorkerFailoverTests.sendUntilAcked(client, room: room, id: "\(prefix)\(index)")
-        if writableAfter == nil, index >= firstNew { writableAfter = ContinuousClock.now - start }
+/// Sends `content` with `id` until acked, retrying `unavailable` like a real client; returns the seq.
+func sendUntilAcked(_ client: ChatClient, room: Int64, id: String, timeout: Duration = .seconds(30)) async throws -> Int64 {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        client.send(#"{"type":"send","room_id":\#(room),"content":"msg \#(id)","client_msg_id":"\#(id)"}"#)
+        let answer = try await client.next("answer to \(id)", timeout: .seconds(10)) {
+            ($0["type"].string == "ack" && $0["client_msg_id"].string == id) || ($0["type"].string == "error" && $0["ref"].string == id)
+        }
+        if answer["type"].string == "ack", let seq = answer["seq"].int { return seq }
+        #expect(answer["code"].string == "unavailable", "unexpected error \(answer.value ?? "nil")")
+        try await Task.sleep(for: .milliseconds(100))
     }
-    return (acked, writableAfter)
+    throw TestCluster.Unexpected(what: "\(id) was never acked")
 }
 
 /// Checks shared by the fault tests: what must hold after any fault, seen from the outside.

@@ -200,7 +200,7 @@ extension TestCluster {
         var all: [StoredMessage] = []
         var after: Int64 = 0
         while true {
-            let body = try await gateways[0].request(
+            let body = try await gateways[liveGateway].request(
                 "/v1/rooms/\(room)/messages?after_seq=\(after)&limit=200", headers: [.authorization: "Bearer \(token)"]
             ).body
             let page = JSON(body ?? .init())["messages"].array.map {

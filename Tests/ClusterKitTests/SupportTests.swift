@@ -49,4 +49,23 @@ import Testing
         try? parser.feed(ByteBuffer(string: "?what\r\n"))
         #expect(throws: RedisError.self) { _ = try parser.next() }
     }
+
+    @Test func withTimeout_returnsTheResult_orTimesOut_evenWhenTheOperationIgnoresCancellation() async throws {
+        #expect(try await withTimeout(.seconds(5)) { 42 } == 42)
+        await #expect(throws: TimeoutError.self) {
+            try await withTimeout(.milliseconds(100)) {
+                // Ignores cancellation, like a pool waiting for a connection did.
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().asyncAfter(deadline: .now() + 3) { continuation.resume() }
+                }
+            }
+        }
+        let started = ContinuousClock.now
+        _ = try? await withTimeout(.milliseconds(100)) {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().asyncAfter(deadline: .now() + 3) { continuation.resume() }
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
 }

@@ -63,6 +63,8 @@ public final class RedisClient: Service, Sendable {
                         to: url, eventLoopGroup: eventLoopGroup, timeout: commandTimeout
                     )
                     current.withLock { $0 = connection }
+                    // A shutdown that began while connecting found no connection to close.
+                    if Task.isShuttingDownGracefully { connection.close() }
                     backoff.reset()
                     logger.info("redis connected", metadata: ["redis": "\(url)"])
                     await withTaskCancellationHandler {

@@ -144,6 +144,8 @@ public final class RedisSubscriber: Service, Sendable {
                         Self.perform(action, on: connection)
                         return state.machine.channels.count
                     }
+                    // A shutdown that began while connecting found no connection to close.
+                    if Task.isShuttingDownGracefully { connection.close() }
                     backoff.reset()
                     logger.info("redis subscriber connected", metadata: ["redis": "\(url)", "channels": "\(resubscribed)"])
                     onConnectionChange(true)

@@ -1,13 +1,15 @@
 /// Exponential backoff with full jitter for reconnect loops.
 ///
 /// Attempt n waits a random time in `0...min(maximum, base * 2^n)`; jitter keeps many nodes that
-/// lost Redis at the same moment from reconnecting in lock step.
+/// lost Redis at the same moment from reconnecting in lock step. The default ceiling (2 s) bounds
+/// how long after Redis is back a node may still be away: every second of it is a second of
+/// `unavailable` for the rooms that node serves.
 public struct Backoff: Sendable {
     public var base: Duration
     public var maximum: Duration
     private var attempt = 0
 
-    public init(base: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
+    public init(base: Duration = .milliseconds(100), maximum: Duration = .seconds(2)) {
         self.base = base
         self.maximum = maximum
     }

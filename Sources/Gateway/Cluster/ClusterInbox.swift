@@ -52,6 +52,11 @@ final class ClusterInbox: Sendable {
 
     /// The subscription came back after a loss: rooms catch up on what was published meanwhile.
     func connectionChanged(_ connected: Bool) {
-        if connected { targets.withLock { $0.hub }?.catchUpAll() }
+        if connected {
+            targets.withLock { $0.hub }?.catchUpAll()
+        } else {
+            // Replies travel on the lost connection: nothing that waits for one can get it now.
+            targets.withLock { $0.workers }?.failAllPending()
+        }
     }
 }

@@ -74,6 +74,16 @@ final class WorkerClient: Sendable {
         complete(reply.requestID, with: reply.result)
     }
 
+    /// Answers every request still waiting with `unavailable` (the replies' connection was lost), so
+    /// clients retry now instead of after the request timeout.
+    func failAllPending() {
+        let waiting = pending.withLock { state in
+            defer { state.promises.removeAll() }
+            return Array(state.promises.values)
+        }
+        for promise in waiting { promise.succeed(.failed(code: "unavailable", message: "cluster bus unavailable, retry")) }
+    }
+
     private func complete(_ requestID: UInt64, with result: RoomReply.Result) {
         let promise = pending.withLock { $0.promises.removeValue(forKey: requestID) }
         promise?.succeed(result)

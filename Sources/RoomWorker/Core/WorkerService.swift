@@ -124,13 +124,17 @@ final class WorkerService: Service, Sendable {
             if let live = try? await gateways.liveNodes() { await core.gatewaysAlive(Set(live)) }
             let visible = draining || (lastAnnounced.map { now - $0 < config.leaseTTL } ?? false)
             do {
+                // Bounded like every storage call: a hung Postgres call must not stop the heartbeat.
+                let store = self.store
+                let ttl = config.leaseTTL
+                let nodeID = self.nodeID
                 if let session = await core.session {
-                    if visible, try await store.renewSession(session, ttl: config.leaseTTL) == false {
+                    if visible, try await withTimeout(config.storageTimeout, operation: { try await store.renewSession(session, ttl: ttl) }) == false {
                         await core.sessionLost()
                         joined.store(false, ordering: .relaxed)
                     }
                 } else if visible && !draining {
-                    let session = try await store.openSession(nodeID: nodeID, ttl: config.leaseTTL)
+                    let session = try await withTimeout(config.storageTimeout) { try await store.openSession(nodeID: nodeID, ttl: ttl) }
                     await core.sessionStarted(session)
                     joined.store(true, ordering: .relaxed)
                     logger.info("worker session opened", metadata: ["session": "\(session)"])

@@ -1,0 +1,77 @@
+/// The formats the harness puts into what it sends, so that whoever receives a message or an ack
+/// knows when it was sent without any shared table: a message's content starts with `t=<ns>;`
+/// (monotonic nanoseconds on this machine) and is padded with `x` to the payload size; a
+/// `client_msg_id` is `<sender>.<counter>.<ns>`.
+public enum MessageContent {
+    /// Shortest payload that holds a timestamp (`t=` + 20 digits + `;`).
+    public static let minimumSize = 23
+    /// Largest content the contract accepts.
+    public static let maximumSize = 4096
+
+    /// The content bytes for a message sent at `sentNanos`, exactly `size` bytes long (at least the
+    /// timestamp).
+    public static func bytes(sentNanos: UInt64, size: Int) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "t"), UInt8(ascii: "=")]
+        bytes.reserveCapacity(max(size, minimumSize))
+        appendDecimal(sentNanos, to: &bytes)
+        bytes.append(UInt8(ascii: ";"))
+        while bytes.count < size { bytes.append(UInt8(ascii: "x")) }
+        return bytes
+    }
+
+    /// The send time in content bytes made by `bytes(sentNanos:size:)`, or nil.
+    public static func sentNanos(inContent content: UnsafeRawBufferPointer) -> UInt64? {
+        guard content.count >= 4, content[0] == UInt8(ascii: "t"), content[1] == UInt8(ascii: "=") else { return nil }
+        return parseDecimal(content, from: 2, terminator: UInt8(ascii: ";"))
+    }
+
+    /// A `client_msg_id` (at most 64 characters: 3 numbers of at most 20 digits and 2 dots).
+    public static func clientMessageID(sender: Int, counter: UInt64, sentNanos: UInt64) -> String {
+        "\(sender).\(counter).\(sentNanos)"
+    }
+
+    /// The send time in a `client_msg_id` made by `clientMessageID`, or nil.
+    public static func sentNanos(inClientMessageID id: UnsafeRawBufferPointer) -> UInt64? {
+        guard let lastDot = id.lastIndex(of: UInt8(ascii: ".")), lastDot + 1 < id.count else { return nil }
+        return parseDecimal(id, from: lastDot + 1, terminator: nil)
+    }
+
+    /// `sentNanos(inClientMessageID:)` for a String (error `ref`s).
+    public static func sentNanos(inClientMessageID id: String) -> UInt64? {
+        var id = id
+        return id.withUTF8 { sentNanos(inClientMessageID: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var digits: [UInt8] = []
+        var rest = value
+        while rest > 0 {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        bytes.append(contentsOf: digits.reversed())
+    }
+
+    /// Digits from `start` up to `terminator` (or the end when nil); nil if there are none, if
+    /// something else comes first, or on overflow.
+    static func parseDecimal(_ bytes: UnsafeRawBufferPointer, from start: Int, terminator: UInt8?) -> UInt64? {
+        var value: UInt64 = 0
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let terminator, byte == terminator { break }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            index += 1
+        }
+        if let terminator, index >= bytes.count || bytes[index] != terminator { return nil }
+        return index > start ? value : nil
+    }
+}

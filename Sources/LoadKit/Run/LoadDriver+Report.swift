@@ -37,13 +37,18 @@ extension LoadDriver {
         }
         if let traffic {
             if traffic.scheduleLag.p99Micros > 10_000 {
-                bottleneck = true
+                // Latencies are measured from the actual send, so a late send does not inflate
+                // them; it means the harness did not get the CPU when it needed it.
+                let busiest = threadPercent.max() ?? 0
                 warnings.append(
-                    "the harness sent late: send schedule lag p99 \(Format.micros(traffic.scheduleLag.p99Micros)), max "
-                        + "\(Format.micros(traffic.scheduleLag.maxMicros)); latencies include the harness's own delay"
+                    "sends went out late: schedule lag p99 \(Format.micros(traffic.scheduleLag.p99Micros)), max "
+                        + "\(Format.micros(traffic.scheduleLag.maxMicros)) ("
+                        + (busiest >= 90 ? "the harness's event loop was busy" : "its event loop was only \(Format.decimal(busiest, 0))% busy: the machine's CPU was taken")
+                        + "); latencies are measured from the actual send, but delivery also waits for the receiving loop"
                 )
             }
             if let targetRate, traffic.sendRate < targetRate * 0.98 {
+                bottleneck = true
                 warnings.append(
                     "the harness sent \(Format.decimal(traffic.sendRate)) msgs/s of the \(Format.decimal(targetRate)) asked for "
                         + "(closed senders, or the harness could not keep up)"

@@ -102,6 +102,11 @@ public enum HTMLReport {
         return html
     }
 
+    /// Lines of one latency distribution per second, in ms on a log axis.
+    private static var percentileLines: [(name: String, color: String, value: KeyPath<LatencySummary, UInt64>)] {
+        [("p50", "#1f77b4", \.p50Micros), ("p90", "#2ca02c", \.p90Micros), ("p99", "#d62728", \.p99Micros), ("max", "#7f7f7f", \.maxMicros)]
+    }
+
     static func charts(_ result: RunResult) -> String {
         let series = result.series
         guard !series.isEmpty else { return "" }
@@ -109,62 +114,43 @@ public enum HTMLReport {
         func points(_ value: (SecondSample) -> Double?) -> [(x: Double, y: Double)] {
             series.compactMap { sample in value(sample).map { (sample.t, $0) } }
         }
-        func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
+        func latency(_ title: String, _ distribution: KeyPath<SecondSample, LatencySummary>, _ lines: [String]) -> String {
+            SVGChart(
+                title: title, xLabel: "seconds", yLabel: "ms", logY: true,
+                series: percentileLines.filter { lines.contains($0.name) }.map { line in
+                    .init(name: line.name, color: line.color, points: points { sample in
+                        let summary = sample[keyPath: distribution]
+                        return summary.count > 0 ? Double(summary[keyPath: line.value]) / 1000 : nil
+                    })
+                },
+                shaded: shaded
+            ).render()
+        }
+        func rates(_ title: String, _ yLabel: String, _ lines: [(String, String, (SecondSample) -> Double?)]) -> String {
+            SVGChart(
+                title: title, xLabel: "seconds", yLabel: yLabel,
+                series: lines.map { .init(name: $0.0, color: $0.1, points: points($0.2)) }, shaded: shaded
+            ).render()
+        }
         var html = "<h2>Over time (per second)</h2>"
         if series.contains(where: { $0.delivery.count > 0 }) {
-            html += SVGChart(
-                title: "Delivery latency", xLabel: "seconds", yLabel: "ms", logY: true,
-                series: [
-                    .init(name: "p50", color: "#1f77b4", points: points { $0.delivery.count > 0 ? ms($0.delivery.p50Micros) : nil }),
-                    .init(name: "p90", color: "#2ca02c", points: points { $0.delivery.count > 0 ? ms($0.delivery.p90Micros) : nil }),
-                    .init(name: "p99", color: "#d62728", points: points { $0.delivery.count > 0 ? ms($0.delivery.p99Micros) : nil }),
-                    .init(name: "max", color: "#7f7f7f", points: points { $0.delivery.count > 0 ? ms($0.delivery.maxMicros) : nil }),
-                ], shaded: shaded
-            ).render()
-            html += SVGChart(
-                title: "Ack latency", xLabel: "seconds", yLabel: "ms", logY: true,
-                series: [
-                    .init(name: "p50", color: "#1f77b4", points: points { $0.ack.count > 0 ? ms($0.ack.p50Micros) : nil }),
-                    .init(name: "p99", color: "#d62728", points: points { $0.ack.count > 0 ? ms($0.ack.p99Micros) : nil }),
-                ], shaded: shaded
-            ).render()
-            html += SVGChart(
-                title: "Deliveries per second", xLabel: "seconds", yLabel: "deliveries/s",
-                series: [.init(name: "delivered", color: "#9467bd", points: points { Double($0.delivered) })], shaded: shaded
-            ).render()
-            html += SVGChart(
-                title: "Sends per second", xLabel: "seconds", yLabel: "msgs/s",
-                series: [
-                    .init(name: "sent", color: "#1f77b4", points: points { Double($0.sent) }),
-                    .init(name: "acked", color: "#2ca02c", points: points { Double($0.acked) }),
-                    .init(name: "errors", color: "#d62728", points: points { Double($0.errors) }),
-                ], shaded: shaded
-            ).render()
+            html += latency("Delivery latency", \.delivery, ["p50", "p90", "p99", "max"])
+            html += latency("Ack latency", \.ack, ["p50", "p99"])
+            html += rates("Deliveries per second", "deliveries/s", [("delivered", "#9467bd", { Double($0.delivered) })])
+            html += rates("Sends per second", "msgs/s", [
+                ("sent", "#1f77b4", { Double($0.sent) }), ("acked", "#2ca02c", { Double($0.acked) }), ("errors", "#d62728", { Double($0.errors) }),
+            ])
         }
         if series.contains(where: { $0.connects > 0 }) {
-            html += SVGChart(
-                title: "Connections", xLabel: "seconds", yLabel: "connections",
-                series: [
-                    .init(name: "open", color: "#1f77b4", points: points { Double($0.connections) }),
-                    .init(name: "joined per s", color: "#ff7f0e", points: points { Double($0.connects) }),
-                ], shaded: shaded
-            ).render()
-            html += SVGChart(
-                title: "Connect + join time", xLabel: "seconds", yLabel: "ms", logY: true,
-                series: [
-                    .init(name: "p50", color: "#1f77b4", points: points { $0.connect.count > 0 ? ms($0.connect.p50Micros) : nil }),
-                    .init(name: "p99", color: "#d62728", points: points { $0.connect.count > 0 ? ms($0.connect.p99Micros) : nil }),
-                ], shaded: shaded
-            ).render()
+            html += rates("Connections", "connections", [
+                ("open", "#1f77b4", { Double($0.connections) }), ("joined per s", "#ff7f0e", { Double($0.connects) }),
+            ])
+            html += latency("Connect + join time", \.connect, ["p50", "p99"])
         }
-        html += SVGChart(
-            title: "CPU", xLabel: "seconds", yLabel: "% of one core",
-            series: [
-                .init(name: "servers", color: "#d62728", points: points { $0.serverCPUPercent }),
-                .init(name: "harness", color: "#1f77b4", points: points { $0.clientCPUPercent }),
-                .init(name: "busiest loop", color: "#17becf", points: points { $0.busiestLoopCPUPercent }),
-            ], shaded: shaded
-        ).render()
+        html += rates("CPU", "% of one core", [
+            ("servers", "#d62728", { $0.serverCPUPercent }), ("harness", "#1f77b4", { $0.clientCPUPercent }),
+            ("busiest loop", "#17becf", { $0.busiestLoopCPUPercent }),
+        ])
         return html
     }
 

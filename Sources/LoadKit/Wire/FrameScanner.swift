@@ -99,24 +99,11 @@ public enum FrameScanner {
 
         func integer(in bytes: UnsafeRawBufferPointer) -> Int64? {
             guard case .bare(let range) = self, !range.isEmpty else { return nil }
-            var index = range.lowerBound
-            var negative = false
-            if bytes[index] == UInt8(ascii: "-") {
-                negative = true
-                index += 1
-            }
-            guard index < range.upperBound else { return nil }
-            var value: Int64 = 0
-            while index < range.upperBound {
-                let byte = bytes[index]
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-                let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
-                guard !overflow1, !overflow2 else { return nil }
-                value = sum
-                index += 1
-            }
-            return negative ? -value : value
+            let negative = bytes[range.lowerBound] == UInt8(ascii: "-")
+            guard let magnitude = ASCIIDecimal.parse(bytes, (negative ? range.lowerBound + 1 : range.lowerBound)..<range.upperBound),
+                magnitude <= UInt64(Int64.max)
+            else { return nil }
+            return negative ? -Int64(magnitude) : Int64(magnitude)
         }
 
         /// A string value as text (escapes other than `\"` and `\\` are kept as written: codes and

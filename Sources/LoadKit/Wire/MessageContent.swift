@@ -59,19 +59,9 @@ public enum MessageContent {
     /// Digits from `start` up to `terminator` (or the end when nil); nil if there are none, if
     /// something else comes first, or on overflow.
     static func parseDecimal(_ bytes: UnsafeRawBufferPointer, from start: Int, terminator: UInt8?) -> UInt64? {
-        var value: UInt64 = 0
-        var index = start
-        while index < bytes.count {
-            let byte = bytes[index]
-            if let terminator, byte == terminator { break }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
-            guard !overflow1, !overflow2 else { return nil }
-            value = sum
-            index += 1
-        }
-        if let terminator, index >= bytes.count || bytes[index] != terminator { return nil }
-        return index > start ? value : nil
+        var end = start
+        while end < bytes.count, bytes[end] != terminator { end += 1 }
+        if terminator != nil, end >= bytes.count { return nil }
+        return ASCIIDecimal.parse(bytes, start..<end)
     }
 }

@@ -25,6 +25,9 @@ struct TargetArguments: ParsableArguments {
     @Option(help: "Event-loop threads of the harness.")
     var threads: Int = 1
 
+    @Option(help: "Nice value of the harness's threads; negative (root) keeps the harness from waiting for a CPU taken by the servers on the same machine.")
+    var nice: Int32 = 0
+
     @Option(name: .customLong("source-addresses"), help: "Spread connections over this many loopback source addresses 127.0.0.2… (default: 1 per 25,000 connections past 25,000).")
     var sourceAddresses: Int?
 
@@ -77,7 +80,7 @@ struct TargetArguments: ParsableArguments {
         return TargetOptions(
             gateways: try gatewayURLs.map(GatewayAddress.init(url:)), servers: servers,
             jwtSecret: jwtSecret ?? ProcessInfo.processInfo.environment["JWT_SECRET"], accounts: accounts, threads: threads,
-            sourceAddresses: sourceAddresses, connectConcurrency: connectConcurrency, userIDBase: userIDBase, progress: !quiet,
+            nice: nice, sourceAddresses: sourceAddresses, connectConcurrency: connectConcurrency, userIDBase: userIDBase, progress: !quiet,
             jsonPath: json, htmlPath: html
         )
     }

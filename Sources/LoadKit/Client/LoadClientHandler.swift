@@ -22,7 +22,8 @@ final class LoadClientHandler: ChannelInboundHandler {
     let index: Int
     private let stats: LoopStats
     private let handshake = WebSocketHandshake()
-    private let upgradeRequest: String
+    /// Dropped once written: a token is a few hundred bytes, times tens of thousands of sockets.
+    private var upgradeRequest: String
     private let upgraded: EventLoopPromise<Void>
     private var state = State.connecting
     private var context: ChannelHandlerContext?
@@ -34,6 +35,11 @@ final class LoadClientHandler: ChannelInboundHandler {
     /// Per room: messages up to this seq are a resume's replay, not live traffic.
     private var replayUpTo: [Int64: Int64] = [:]
     var sender: SenderRole?
+    /// Sends answered `unavailable` and resent, by counter: attempts so far.
+    private var retries: [UInt64: Int] = [:]
+    /// A real client resends an `unavailable` send with the same `client_msg_id` (stored once,
+    /// same seq); the harness does too, this many times, 100 ms × attempt apart.
+    static let maximumRetries = 10
     private var maskState: UInt64
     /// Set when the harness closes the connection itself (not counted as a server close).
     private var closingByUs = false
@@ -72,6 +78,7 @@ final class LoadClientHandler: ChannelInboundHandler {
         state = .upgrading
         var buffer = context.channel.allocator.buffer(capacity: upgradeRequest.utf8.count)
         buffer.writeString(upgradeRequest)
+        upgradeRequest = ""
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 
@@ -184,15 +191,15 @@ final class LoadClientHandler: ChannelInboundHandler {
     private func handle(_ frame: ScannedFrame, now: UInt64) {
         switch frame.kind {
         case .message:
-            guard var tracker = trackers[frame.roomID] else {
+            // In place: no copy of the tracker per delivery.
+            guard trackers[frame.roomID]?.record(frame.seq) != nil else {
                 stats.unreadable += 1
                 return
             }
-            tracker.record(frame.seq)
-            trackers[frame.roomID] = tracker
-            let replayed = frame.seq <= replayUpTo[frame.roomID, default: 0]
+            let replayed = !replayUpTo.isEmpty && frame.seq <= replayUpTo[frame.roomID, default: 0]
             stats.recordDelivery(sentNanos: frame.sentNanos, now: now, replayed: replayed)
         case .ack:
+            if !retries.isEmpty, let counter = frame.clientCounter { retries[counter] = nil }
             stats.recordAck(roomID: frame.roomID, seq: frame.seq, sentNanos: frame.sentNanos, now: now)
         case .joined:
             guard let position = pendingJoins.firstIndex(where: { $0.roomID == frame.roomID }) else { return }
@@ -205,8 +212,17 @@ final class LoadClientHandler: ChannelInboundHandler {
             stats.recordError(code: code)
             if frame.ref == "join", !pendingJoins.isEmpty {
                 pendingJoins.removeFirst().promise.fail(ClientFailure.joinRefused(code: code))
-            } else if let ref = frame.ref, let sentNanos = MessageContent.sentNanos(inClientMessageID: ref), let sender {
-                stats.recordRefusal(sentNanos: sentNanos, members: sender.members)
+            } else if let ref = frame.ref, let id = MessageContent.parseClientMessageID(ref), let sender {
+                let attempts = retries[id.counter, default: 0] + 1
+                if code == "unavailable", attempts <= Self.maximumRetries {
+                    retries[id.counter] = attempts
+                    stats.recordRetry()
+                    scheduleResend(id, ref: ref, role: sender, after: .milliseconds(100 * Int64(attempts)))
+                } else {
+                    // Refused (not stored, says the contract), or still unavailable after every retry.
+                    retries[id.counter] = nil
+                    stats.recordRefusal(sentNanos: id.sentNanos, members: sender.members)
+                }
             }
         case .roomClosed:
             stats.recordError(code: "room_closed")
@@ -242,6 +258,21 @@ final class LoadClientHandler: ChannelInboundHandler {
         stats.recordSend(sentNanos: now, members: role.members)
         sender = role
         return true
+    }
+
+    /// Resends a send exactly as first sent (same content, same `client_msg_id`), so that its
+    /// latencies still count from the first attempt.
+    private func scheduleResend(_ id: MessageContent.ClientMessageID, ref: String, role: SenderRole, after delay: TimeAmount) {
+        guard let eventLoop = context?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.scheduleTask(in: delay) {
+            let handler = bound.value
+            guard handler.state == .open else { return }
+            handler.write(
+                opcode: .text,
+                payload: ClientRequest.send(roomID: role.roomID, sentNanos: id.sentNanos, contentSize: role.contentSize, clientMessageID: ref)
+            )
+        }
     }
 
     /// Closes the connection from this side (not counted as a server close).

@@ -14,6 +14,11 @@ final class SendPacer {
     private var timer: Scheduled<Void>?
     private var stopped = false
 
+    /// The most the pacer catches up at once: further behind, it drops the missed sends (and
+    /// counts them) rather than bursting more than a second's worth at the server, whose
+    /// per-connection rate limit would refuse the burst.
+    static let maximumCatchUpNanos: UInt64 = 1_000_000_000
+
     /// Shortest pause between two wake-ups.
     static let minimumPauseNanos: UInt64 = 100_000
 
@@ -48,6 +53,13 @@ final class SendPacer {
         let due = schedule.dueCount(atNanos: min(now, endNanos - 1))
         if index < due {
             stats.recordLag(nanos: schedule.lagNanos(of: index, atNanos: now), now: now)
+            if now > Self.maximumCatchUpNanos {
+                let keep = schedule.dueCount(atNanos: now - Self.maximumCatchUpNanos)
+                if keep > index {
+                    stats.recordSkipped(keep - index, now: now)
+                    index = keep
+                }
+            }
         }
         var idle = 0
         while index < due {

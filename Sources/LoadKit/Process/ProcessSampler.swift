@@ -91,6 +91,16 @@ public struct ProcessSampler: Sendable {
         read("/proc/self/task/\(tid)/stat").flatMap(ProcStat.parse).map { Double($0.cpuTicks) / ticksPerSecond }
     }
 
+    /// Seconds one thread of this process has waited, runnable, for a CPU
+    /// (`/proc/self/task/TID/schedstat`, second field): a harness thread that waits is starved by
+    /// the servers on the same cores, and its latencies include the wait.
+    public static func threadWaitSeconds(tid: Int32) -> Double? {
+        guard let text = read("/proc/self/task/\(tid)/schedstat") else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count >= 2, let wait = UInt64(fields[1]) else { return nil }
+        return Double(wait) / 1e9
+    }
+
     /// CPU seconds (user + system) of this whole process, from getrusage (microsecond resolution).
     public static func ownCPUSeconds() -> Double {
         var usage = rusage()

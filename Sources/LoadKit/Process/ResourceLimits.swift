@@ -32,3 +32,17 @@ public enum ResourceLimits {
         return available
     }
 }
+
+extension ResourceLimits {
+    /// Sets the nice value of the calling thread, which the threads it starts afterwards inherit
+    /// (on Linux, nice is per thread). On a machine shared with the servers, a negative value
+    /// keeps the harness from waiting for a CPU, so that its own waiting does not show up as
+    /// server latency. Lowering it needs CAP_SYS_NICE (root).
+    public static func setNice(_ value: Int32) throws {
+        guard value != 0 else { return }
+        guard (-20...19).contains(value) else { throw LoadError.badArgument("--nice must be between -20 and 19") }
+        guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, value) == 0 else {
+            throw LoadError(.limit, "cannot set nice \(value): \(String(cString: strerror(errno))) (a negative value needs root or CAP_SYS_NICE)")
+        }
+    }
+}

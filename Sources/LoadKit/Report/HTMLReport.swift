@@ -42,6 +42,7 @@ public enum HTMLReport {
         if let client = result.client {
             body += "<p>Harness: CPU \(Format.decimal(client.cpuPercent, 0))% of a core, event loops "
                 + client.loopThreadCPUPercent.map { Format.decimal($0, 0) + "%" }.joined(separator: ", ")
+                + " (waiting for a CPU " + client.loopThreadWaitPercent.map { Format.decimal($0, 0) + "%" }.joined(separator: ", ") + ")"
                 + ", RSS \(Format.bytes(Double(client.rssBytes)))" + (client.bottleneck ? " — <b>possible harness bottleneck</b>" : "") + "</p>"
         }
         body += charts(result)
@@ -65,8 +66,8 @@ public enum HTMLReport {
     static func trafficTables(_ traffic: TrafficSummary) -> String {
         var html = table(
             "Traffic (\(Format.decimal(traffic.windowSeconds)) s measured)",
-            ["sent", "msgs/s", "acked", "refused", "unanswered", "expected deliveries", "delivered", "delivered %", "deliveries/s"],
-            [[Format.count(traffic.sent), Format.decimal(traffic.sendRate), Format.count(traffic.acked), String(traffic.refused),
+            ["sent", "msgs/s", "acked", "resent", "refused", "unanswered", "expected deliveries", "delivered", "delivered %", "deliveries/s"],
+            [[Format.count(traffic.sent), Format.decimal(traffic.sendRate), Format.count(traffic.acked), Format.count(traffic.retried), String(traffic.refused),
               String(traffic.unanswered), Format.count(traffic.expectedDeliveries), Format.count(traffic.delivered),
               Format.decimal(traffic.deliveryRatio * 100, 3), Format.decimal(traffic.deliveriesPerSecond, 0)]]
         )
@@ -149,7 +150,7 @@ public enum HTMLReport {
         }
         html += rates("CPU", "% of one core", [
             ("servers", "#d62728", { $0.serverCPUPercent }), ("harness", "#1f77b4", { $0.clientCPUPercent }),
-            ("busiest loop", "#17becf", { $0.busiestLoopCPUPercent }),
+            ("busiest loop", "#17becf", { $0.busiestLoopCPUPercent }), ("loop waiting for CPU", "#ff7f0e", { $0.loopWaitPercent }),
         ])
         return html
     }

@@ -22,6 +22,8 @@ public struct SecondSample: Codable, Sendable, Equatable {
     public var clientCPUPercent: Double = 0
     /// The busiest harness event-loop thread, % of one core.
     public var busiestLoopCPUPercent: Double = 0
+    /// The most any harness event-loop thread waited for a CPU, % of the second.
+    public var loopWaitPercent: Double = 0
 
     public init(t: Double, phase: String) {
         self.t = t

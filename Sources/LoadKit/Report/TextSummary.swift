@@ -27,6 +27,7 @@ public enum TextSummary {
             lines.append(
                 "harness: cpu \(Format.decimal(client.cpuPercent, 0))% of a core (\(client.threads) event loop(s): "
                     + client.loopThreadCPUPercent.map { Format.decimal($0, 0) + "%" }.joined(separator: ", ")
+                    + ", waiting for a CPU " + client.loopThreadWaitPercent.map { Format.decimal($0, 0) + "%" }.joined(separator: ", ")
                     + "), rss \(Format.bytes(Double(client.rssBytes))), peak \(Format.bytes(Double(client.peakRSSBytes)))"
                     + (client.bottleneck ? "  ** POSSIBLE HARNESS BOTTLENECK **" : "")
             )
@@ -47,7 +48,9 @@ public enum TextSummary {
         [
             "traffic (\(Format.decimal(traffic.windowSeconds)) s measured):",
             "  sent \(Format.count(traffic.sent)) (\(Format.decimal(traffic.sendRate)) msgs/s)  acked \(Format.count(traffic.acked))  "
-                + "refused \(traffic.refused)  unanswered \(traffic.unanswered)",
+                + "refused \(traffic.refused)  unanswered \(traffic.unanswered)"
+                + (traffic.retried > 0 ? "  resent after unavailable \(Format.count(traffic.retried))" : "")
+                + (traffic.skipped > 0 ? "  skipped \(Format.count(traffic.skipped)) (the pacer fell > 1 s behind)" : ""),
             "  delivered \(Format.count(traffic.delivered)) of \(Format.count(traffic.expectedDeliveries)) expected "
                 + "(\(Format.decimal(traffic.deliveryRatio * 100, 3))%)"
                 + (traffic.replayed > 0 ? ", \(Format.count(traffic.replayed)) of them replayed" : "")

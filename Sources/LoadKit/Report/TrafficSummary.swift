@@ -3,7 +3,11 @@
 public struct TrafficSummary: Codable, Sendable, Equatable {
     public var windowSeconds: Double
     public var sent: Int64
+    /// Sends dropped by the pacer when it fell more than a second behind its schedule.
+    public var skipped: Int64
     public var acked: Int64
+    /// Resends after `unavailable`.
+    public var retried: Int64
     public var refused: Int64
     /// Sends with neither an ack nor an error by the end of the drain.
     public var unanswered: Int64
@@ -26,7 +30,9 @@ public struct TrafficSummary: Codable, Sendable, Equatable {
     public init(_ counters: TrafficCounters, deliveredInWindow: Int64, windowSeconds: Double) {
         self.windowSeconds = windowSeconds
         sent = counters.sent
+        skipped = counters.skipped
         acked = counters.acked
+        retried = counters.retried
         refused = counters.refused
         unanswered = max(0, counters.sent - counters.acked - counters.refused)
         expectedDeliveries = counters.expected

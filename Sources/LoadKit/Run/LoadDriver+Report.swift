@@ -6,6 +6,7 @@ extension LoadDriver {
         var parameters = parameters
         parameters["threads"] = String(options.threads)
         parameters["accounts"] = options.accounts.rawValue
+        if options.nice != 0 { parameters["nice"] = String(options.nice) }
         if !sources.isEmpty { parameters["source_addresses"] = sources.joined(separator: ",") }
         return RunResult(scenario: scenario, startedAt: startedAt, parameters: parameters, gateways: options.gateways.map(\.description))
     }
@@ -25,6 +26,7 @@ extension LoadDriver {
             result.serverCPUMicrosPerDelivery = serverCPU * 1e6 / Double(deliveries)
         }
         let threadPercent = zip(end.threadCPU, start.threadCPU).map { ($0 - $1) / seconds * 100 }
+        let waitPercent = zip(end.threadWait, start.threadWait).map { ($0 - $1) / seconds * 100 }
         let clientCPU = end.ownCPU - start.ownCPU
         var bottleneck = false
         var warnings: [String] = []
@@ -33,6 +35,13 @@ extension LoadDriver {
             warnings.append(
                 "harness event-loop thread \(index + 1) used \(Format.decimal(percent, 0))% of a core: the harness may be the bottleneck "
                     + "(try --threads \(options.threads + 1), fewer clients, or another machine)"
+            )
+        }
+        for (index, percent) in waitPercent.enumerated() where percent >= 10 {
+            bottleneck = true
+            warnings.append(
+                "harness event-loop thread \(index + 1) waited \(Format.decimal(percent, 0))% of the time for a CPU taken by other "
+                    + "processes: its latencies include that wait (give the harness priority with --nice -10 as root, or run it on other cores)"
             )
         }
         if let traffic {
@@ -46,6 +55,9 @@ extension LoadDriver {
                         + (busiest >= 90 ? "the harness's event loop was busy" : "its event loop was only \(Format.decimal(busiest, 0))% busy: the machine's CPU was taken")
                         + "); latencies are measured from the actual send, but delivery also waits for the receiving loop"
                 )
+            }
+            if traffic.skipped > 0 {
+                warnings.append("\(traffic.skipped) sends were skipped: the pacer fell more than a second behind its schedule")
             }
             if let targetRate, traffic.sendRate < targetRate * 0.98 {
                 bottleneck = true
@@ -67,7 +79,7 @@ extension LoadDriver {
         }
         result.client = ClientUsage(
             threads: options.threads, cpuSeconds: clientCPU, cpuPercent: clientCPU / seconds * 100, loopThreadCPUPercent: threadPercent,
-            rssBytes: end.ownMemory.rss, peakRSSBytes: end.ownMemory.peak, bottleneck: bottleneck
+            loopThreadWaitPercent: waitPercent, rssBytes: end.ownMemory.rss, peakRSSBytes: end.ownMemory.peak, bottleneck: bottleneck
         )
         result.warnings.append(contentsOf: warnings)
     }

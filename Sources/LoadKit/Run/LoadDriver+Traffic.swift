@@ -5,7 +5,8 @@ extension LoadDriver {
     public func sampleNow() -> WindowSample {
         WindowSample(
             nanos: Self.now, servers: sampler.sample(), ownCPU: ProcessSampler.ownCPUSeconds(),
-            threadCPU: group.threadIDs.map { ProcessSampler.threadCPUSeconds(tid: $0) ?? 0 }, ownMemory: ProcessSampler.ownMemory()
+            threadCPU: group.threadIDs.map { ProcessSampler.threadCPUSeconds(tid: $0) ?? 0 },
+            threadWait: group.threadIDs.map { ProcessSampler.threadWaitSeconds(tid: $0) ?? 0 }, ownMemory: ProcessSampler.ownMemory()
         )
     }
 

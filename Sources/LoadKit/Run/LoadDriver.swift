@@ -45,6 +45,8 @@ public final class LoadDriver: Sendable {
             minter = try TokenMinter(secret: secret)
         }
         try ResourceLimits.raiseOpenFiles(for: connections)
+        // Before the event loops start: their threads inherit it.
+        try ResourceLimits.setNice(options.nice)
         let sources = try options.sourceAddressList(for: connections)
         let addresses = try options.gateways.map { gateway in
             do {

@@ -19,6 +19,7 @@ public actor Monitor {
     private var lastServerTicks: UInt64?
     private var lastOwnCPU: Double
     private var lastThreadCPU: [Double]
+    private var lastThreadWait: [Double]
 
     public init(group: ClientGroup, sampler: ProcessSampler, label: String, printsProgress: Bool, startNanos: UInt64) {
         self.group = group
@@ -29,6 +30,7 @@ public actor Monitor {
         self.lastTick = startNanos
         self.lastOwnCPU = ProcessSampler.ownCPUSeconds()
         self.lastThreadCPU = group.threadIDs.map { ProcessSampler.threadCPUSeconds(tid: $0) ?? 0 }
+        self.lastThreadWait = group.threadIDs.map { ProcessSampler.threadWaitSeconds(tid: $0) ?? 0 }
     }
 
     /// The label of the seconds from now on.
@@ -100,6 +102,9 @@ public actor Monitor {
         let threads = group.threadIDs.map { ProcessSampler.threadCPUSeconds(tid: $0) ?? 0 }
         sample.busiestLoopCPUPercent = zip(threads, lastThreadCPU).map { ($0 - $1) / seconds * 100 }.max() ?? 0
         lastThreadCPU = threads
+        let waits = group.threadIDs.map { ProcessSampler.threadWaitSeconds(tid: $0) ?? 0 }
+        sample.loopWaitPercent = zip(waits, lastThreadWait).map { ($0 - $1) / seconds * 100 }.max() ?? 0
+        lastThreadWait = waits
         series.append(sample)
         if printsProgress { FileHandle.standardError.write(Data((progressLine(sample) + "\n").utf8)) }
     }
@@ -114,6 +119,7 @@ public actor Monitor {
         if s.errors > 0 { parts.append("errors \(s.errors)") }
         if let server = s.serverCPUPercent { parts.append("server cpu \(Int(server.rounded()))%") }
         parts.append("harness cpu \(Int(s.clientCPUPercent.rounded()))%")
+        if s.loopWaitPercent >= 10 { parts.append("harness waited for cpu \(Int(s.loopWaitPercent.rounded()))%") }
         if !note.isEmpty { parts.append(note) }
         return parts.joined(separator: "  ")
     }

@@ -18,6 +18,8 @@ public struct TargetOptions: Sendable {
     public var accounts: Accounts
     /// Event-loop threads of the harness.
     public var threads: Int
+    /// Nice value of the harness's threads (0: unchanged).
+    public var nice: Int32
     /// Loopback source addresses to spread connections over (127.0.0.2, ...); nil: automatic.
     public var sourceAddresses: Int?
     /// Connections being opened at once.
@@ -30,7 +32,7 @@ public struct TargetOptions: Sendable {
 
     public init(
         gateways: [GatewayAddress], servers: [ServerProcess] = [], jwtSecret: String? = nil, accounts: Accounts = .minted,
-        threads: Int = 1, sourceAddresses: Int? = nil, connectConcurrency: Int = 256, userIDBase: Int64 = 1_000_000_000,
+        threads: Int = 1, nice: Int32 = 0, sourceAddresses: Int? = nil, connectConcurrency: Int = 256, userIDBase: Int64 = 1_000_000_000,
         progress: Bool = true, jsonPath: String? = nil, htmlPath: String? = nil
     ) {
         self.gateways = gateways
@@ -38,6 +40,7 @@ public struct TargetOptions: Sendable {
         self.jwtSecret = jwtSecret
         self.accounts = accounts
         self.threads = threads
+        self.nice = nice
         self.sourceAddresses = sourceAddresses
         self.connectConcurrency = connectConcurrency
         self.userIDBase = userIDBase

@@ -4,6 +4,8 @@ public struct WindowSample: Sendable {
     public var servers: [ProcessSampler.Sample]
     public var ownCPU: Double
     public var threadCPU: [Double]
+    /// Seconds each event-loop thread has waited for a CPU.
+    public var threadWait: [Double]
     public var ownMemory: (rss: UInt64, peak: UInt64)
 }
 

@@ -74,6 +74,16 @@ final class LoopStats {
         allErrors[code, default: 0] += 1
     }
 
+    func recordRetry() {
+        interval.retried += 1
+        measured.retried += 1
+    }
+
+    func recordSkipped(_ count: Int64, now: UInt64) {
+        interval.skipped += count
+        if window.contains(now) { measured.skipped += count }
+    }
+
     func recordLag(nanos: UInt64, now: UInt64) {
         interval.scheduleLag.record(nanoseconds: nanos)
         if window.contains(now) { measured.scheduleLag.record(nanoseconds: nanos) }

@@ -3,9 +3,14 @@
 public struct TrafficCounters: Sendable, Equatable {
     /// `send` frames written.
     public var sent: Int64 = 0
+    /// Sends the pacer dropped because it was more than `SendPacer.maximumCatchUp` behind.
+    public var skipped: Int64 = 0
+    /// Resends after `unavailable` (same `client_msg_id`).
+    public var retried: Int64 = 0
     /// Sends answered with `ack`.
     public var acked: Int64 = 0
-    /// Sends answered with `error` (not stored, so not expected anywhere).
+    /// Sends refused with `error` (not stored, so not expected anywhere), or still `unavailable`
+    /// after every retry.
     public var refused: Int64 = 0
     /// Deliveries the sends should cause: room members per send, minus those of refused sends.
     public var expected: Int64 = 0
@@ -29,6 +34,8 @@ public struct TrafficCounters: Sendable, Equatable {
     public mutating func merge(_ other: TrafficCounters) {
         sent += other.sent
         acked += other.acked
+        skipped += other.skipped
+        retried += other.retried
         refused += other.refused
         expected += other.expected
         delivered += other.delivered

@@ -57,8 +57,9 @@ public enum FrameScanner {
             frame.lastSeq = value.integer(in: bytes) ?? 0
         case 13 where equals(bytes, key, "client_msg_id"):
             // A message carries its send time in the content already; an ack only here.
-            if frame.sentNanos == nil, case .string(let range) = value {
-                frame.sentNanos = MessageContent.sentNanos(inClientMessageID: UnsafeRawBufferPointer(rebasing: bytes[range]))
+            if case .string(let range) = value, let id = MessageContent.parseClientMessageID(UnsafeRawBufferPointer(rebasing: bytes[range])) {
+                frame.clientCounter = id.counter
+                if frame.sentNanos == nil { frame.sentNanos = id.sentNanos }
             }
         default:
             break

@@ -30,16 +30,33 @@ public enum MessageContent {
         "\(sender).\(counter).\(sentNanos)"
     }
 
-    /// The send time in a `client_msg_id` made by `clientMessageID`, or nil.
-    public static func sentNanos(inClientMessageID id: UnsafeRawBufferPointer) -> UInt64? {
-        guard let lastDot = id.lastIndex(of: UInt8(ascii: ".")), lastDot + 1 < id.count else { return nil }
-        return parseDecimal(id, from: lastDot + 1, terminator: nil)
+    /// The parts of a `client_msg_id` made by `clientMessageID`.
+    public struct ClientMessageID: Sendable, Equatable {
+        public var sender: UInt64
+        public var counter: UInt64
+        public var sentNanos: UInt64
     }
 
-    /// `sentNanos(inClientMessageID:)` for a String (error `ref`s).
-    public static func sentNanos(inClientMessageID id: String) -> UInt64? {
+    /// Reads a `client_msg_id` made by `clientMessageID`; nil for anything else.
+    public static func parseClientMessageID(_ id: UnsafeRawBufferPointer) -> ClientMessageID? {
+        guard let firstDot = id.firstIndex(of: UInt8(ascii: ".")), let lastDot = id.lastIndex(of: UInt8(ascii: ".")),
+            firstDot < lastDot,
+            let sender = ASCIIDecimal.parse(id, 0..<firstDot),
+            let counter = ASCIIDecimal.parse(id, (firstDot + 1)..<lastDot),
+            let sentNanos = ASCIIDecimal.parse(id, (lastDot + 1)..<id.count)
+        else { return nil }
+        return ClientMessageID(sender: sender, counter: counter, sentNanos: sentNanos)
+    }
+
+    /// `parseClientMessageID` for a String (error `ref`s).
+    public static func parseClientMessageID(_ id: String) -> ClientMessageID? {
         var id = id
-        return id.withUTF8 { sentNanos(inClientMessageID: UnsafeRawBufferPointer($0)) }
+        return id.withUTF8 { parseClientMessageID(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The send time in a `client_msg_id` made by `clientMessageID`, or nil.
+    public static func sentNanos(inClientMessageID id: String) -> UInt64? {
+        parseClientMessageID(id)?.sentNanos
     }
 
     static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {

@@ -14,6 +14,8 @@ public struct ScannedFrame: Sendable, Equatable {
     public var lastSeq: Int64 = 0
     /// Send time (monotonic ns) carried in a `message`'s content or an `ack`'s `client_msg_id`.
     public var sentNanos: UInt64?
+    /// The send's counter in an `ack`'s `client_msg_id` (to match it with a retried send).
+    public var clientCounter: UInt64?
     /// `code` of an `error`.
     public var code: String?
     /// `ref` of an `error` (the `client_msg_id` of a refused send, else the request type).
@@ -21,8 +23,9 @@ public struct ScannedFrame: Sendable, Equatable {
 
     public init(
         kind: Kind = .other, roomID: Int64 = 0, seq: Int64 = 0, lastSeq: Int64 = 0, sentNanos: UInt64? = nil,
-        code: String? = nil, ref: String? = nil
+        clientCounter: UInt64? = nil, code: String? = nil, ref: String? = nil
     ) {
+        self.clientCounter = clientCounter
         self.kind = kind
         self.roomID = roomID
         self.seq = seq

@@ -22,7 +22,7 @@ import Testing
 
     @Test func anAckCarriesTheSendTimeInItsClientMessageID() throws {
         let frame = try #require(FrameScanner.scan(#"{"type":"ack","room_id":3,"client_msg_id":"12.5.987654321","seq":88}"#))
-        #expect(frame == ScannedFrame(kind: .ack, roomID: 3, seq: 88, sentNanos: 987_654_321))
+        #expect(frame == ScannedFrame(kind: .ack, roomID: 3, seq: 88, sentNanos: 987_654_321, clientCounter: 5))
     }
 
     @Test func anAckWithoutOurClientMessageIDHasNoSendTime() throws {

@@ -31,6 +31,9 @@ import Testing
         #expect(MessageContent.sentNanos(inClientMessageID: "join") == nil)
         #expect(MessageContent.sentNanos(inClientMessageID: "send") == nil)
         #expect(MessageContent.sentNanos(inClientMessageID: "1.2.") == nil)
+        #expect(MessageContent.parseClientMessageID("7.42.1000") == .init(sender: 7, counter: 42, sentNanos: 1000))
+        #expect(MessageContent.parseClientMessageID("7.1000") == nil)
+        #expect(MessageContent.parseClientMessageID("a.b.c") == nil)
     }
 
     @Test func aSendFrameIsTheContractsJSON() throws {

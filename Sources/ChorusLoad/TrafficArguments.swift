@@ -30,11 +30,14 @@ struct TrafficArguments: ParsableArguments {
     @Option(help: "Longest wait after the window for the last acks and deliveries, seconds.")
     var drain: Double = 10
 
+    @Option(help: "Resends of a send answered unavailable, with the same client_msg_id, 100 ms × attempt apart (0: none).")
+    var retries: Int = 10
+
     func make(rate: Double? = nil) throws -> TrafficOptions {
         let sizes = try roomSizes.map(RoomLayout.parseSizes)
         let clients = sizes == nil ? self.clients : nil
         let total = sizes?.reduce(0, +) ?? self.clients
         let layout = try RoomLayout(clients: clients, rooms: sizes == nil ? rooms : nil, sizes: sizes, senders: senders ?? min(100, total))
-        return try TrafficOptions(layout: layout, rate: rate ?? self.rate, payload: payload, duration: duration, warmup: warmup, drain: drain)
+        return try TrafficOptions(layout: layout, rate: rate ?? self.rate, payload: payload, duration: duration, warmup: warmup, drain: drain, retries: retries)
     }
 }

@@ -161,7 +161,8 @@ public final class ClientGroup: Sendable {
                     let handler = handler.value
                     let counter = handler.sender?.counter ?? 0
                     handler.sender = SenderRole(
-                        roomID: spec.roomID, members: spec.members, number: spec.number, contentSize: spec.contentSize, counter: counter
+                        roomID: spec.roomID, members: spec.members, number: spec.number, contentSize: spec.contentSize,
+                        maximumRetries: spec.maximumRetries, counter: counter
                     )
                     loopHandlers.append(handler)
                 }
@@ -197,8 +198,11 @@ public struct SendSpec: Sendable, Equatable {
     public var members: Int
     public var number: Int
     public var contentSize: Int
+    /// Resends of a send answered `unavailable`.
+    public var maximumRetries: Int
 
-    public init(roomID: Int64, members: Int, number: Int, contentSize: Int) {
+    public init(roomID: Int64, members: Int, number: Int, contentSize: Int, maximumRetries: Int) {
+        self.maximumRetries = maximumRetries
         self.roomID = roomID
         self.members = members
         self.number = number

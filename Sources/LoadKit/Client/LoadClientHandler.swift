@@ -37,9 +37,6 @@ final class LoadClientHandler: ChannelInboundHandler {
     var sender: SenderRole?
     /// Sends answered `unavailable` and resent, by counter: attempts so far.
     private var retries: [UInt64: Int] = [:]
-    /// A real client resends an `unavailable` send with the same `client_msg_id` (stored once,
-    /// same seq); the harness does too, this many times, 100 ms × attempt apart.
-    static let maximumRetries = 10
     private var maskState: UInt64
     /// Set when the harness closes the connection itself (not counted as a server close).
     private var closingByUs = false
@@ -214,7 +211,7 @@ final class LoadClientHandler: ChannelInboundHandler {
                 pendingJoins.removeFirst().promise.fail(ClientFailure.joinRefused(code: code))
             } else if let ref = frame.ref, let id = MessageContent.parseClientMessageID(ref), let sender {
                 let attempts = retries[id.counter, default: 0] + 1
-                if code == "unavailable", attempts <= Self.maximumRetries {
+                if code == "unavailable", attempts <= sender.maximumRetries {
                     retries[id.counter] = attempts
                     stats.recordRetry()
                     scheduleResend(id, ref: ref, role: sender, after: .milliseconds(100 * Int64(attempts)))

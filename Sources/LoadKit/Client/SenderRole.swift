@@ -7,6 +7,9 @@ struct SenderRole {
     let number: Int
     /// Content bytes per message.
     let contentSize: Int
+    /// A real client resends an `unavailable` send with the same `client_msg_id` (stored once,
+    /// same seq); the harness does too, this many times, 100 ms × attempt apart.
+    let maximumRetries: Int
     /// Sends so far (second part of the `client_msg_id`s; unique per sender).
     var counter: UInt64 = 0
 }

@@ -11,11 +11,15 @@ public struct TrafficOptions: Sendable {
     public var warmup: Double
     /// Longest wait after the window for the last answers and deliveries.
     public var drain: Double
+    /// Resends of a send answered `unavailable` (same `client_msg_id`), as a real client would.
+    public var retries: Int
 
     /// The gateway's default per-connection limit (`WS_RATE_PER_SEC`).
     public static let gatewayFrameRateLimit = 50.0
 
-    public init(layout: RoomLayout, rate: Double, payload: Int, duration: Double, warmup: Double, drain: Double) throws {
+    public init(layout: RoomLayout, rate: Double, payload: Int, duration: Double, warmup: Double, drain: Double, retries: Int = 10) throws {
+        guard retries >= 0 else { throw LoadError.badArgument("--retries must not be negative") }
+        self.retries = retries
         guard rate > 0, rate.isFinite else { throw LoadError.badArgument("--rate must be positive") }
         guard (MessageContent.minimumSize...MessageContent.maximumSize).contains(payload) else {
             throw LoadError.badArgument(
@@ -41,7 +45,7 @@ public struct TrafficOptions: Sendable {
         [
             "clients": String(layout.clients), "rooms": String(layout.rooms), "senders": String(layout.senders.count),
             "rate": Format.decimal(rate, 1), "payload": String(payload), "duration": Format.decimal(duration, 1),
-            "warmup": Format.decimal(warmup, 1), "drain": Format.decimal(drain, 1),
+            "warmup": Format.decimal(warmup, 1), "drain": Format.decimal(drain, 1), "retries": String(retries),
             "room_sizes": Set(layout.roomSizes).count == 1 ? "\(layout.rooms)x\(layout.roomSizes[0])" : layout.roomSizes.map(String.init).joined(separator: ","),
         ]
     }

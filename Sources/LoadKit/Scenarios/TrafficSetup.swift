@@ -27,7 +27,10 @@ extension LoadDriver {
         for (number, client) in layout.senders.enumerated() {
             guard let handle = opened.handles[client] else { continue }
             let room = rooms[layout.roomOfClient[client]]
-            senders.append((handle, SendSpec(roomID: room, members: members[room, default: 0], number: number, contentSize: traffic.payload)))
+            senders.append((handle, SendSpec(
+                roomID: room, members: members[room, default: 0], number: number, contentSize: traffic.payload,
+                maximumRetries: traffic.retries
+            )))
         }
         if senders.isEmpty {
             throw LoadError.cluster("no sender could connect and join: " + opened.failures.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

@@ -114,10 +114,10 @@ final class LoadClientHandler: ChannelInboundHandler {
             case .needMoreBytes:
                 if buffer.readableBytes > 0 { cumulation = ByteBuffer(buffer.readableBytesView) }
                 return
-            case .invalid(let reason):
+            case .invalid:
+                // Not a WebSocket stream we can follow: count it and give up on this socket.
                 stats.recordClose(reason: "protocol_error")
                 stats.unreadable += 1
-                _ = reason
                 closeByUs(context: context)
                 return
             }

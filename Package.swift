@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "Gateway", targets: ["Gateway"]),
         .executable(name: "RoomWorker", targets: ["RoomWorker"]),
         .library(name: "ClusterKit", targets: ["ClusterKit"]),
+        .executable(name: "chorus-load", targets: ["ChorusLoad"]),
+        .library(name: "LoadKit", targets: ["LoadKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -21,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +70,26 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The load-test harness: pure logic and the NIO client in LoadKit, the CLI in ChorusLoad.
+        // It talks to a cluster only through the public contract, so it imports no server target.
+        .target(
+            name: "LoadKit",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "ChorusLoad",
+            dependencies: [
+                "LoadKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "ChorusTestSupport",
             dependencies: [
@@ -97,6 +120,15 @@ let package = Package(
         .testTarget(
             name: "RoomWorkerTests",
             dependencies: ["RoomWorker", "ClusterKit"]
+        ),
+        .testTarget(
+            name: "LoadKitTests",
+            dependencies: [
+                "LoadKit",
+                "ChorusTestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ]
 )

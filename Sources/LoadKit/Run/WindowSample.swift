@@ -1,0 +1,10 @@
+/// Server and harness readings at one edge of a measured window.
+public struct WindowSample: Sendable {
+    public var nanos: UInt64
+    public var servers: [ProcessSampler.Sample]
+    public var ownCPU: Double
+    public var threadCPU: [Double]
+    /// Seconds each event-loop thread has waited for a CPU.
+    public var threadWait: [Double]
+    public var ownMemory: (rss: UInt64, peak: UInt64)
+}

@@ -18,10 +18,14 @@ public func withTimeout<T: Sendable>(
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             outcome.start(continuation)
             let work = Task { outcome.finish(with: await Result(catching: { try await operation() })) }
-            outcome.onCancel { work.cancel() }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: timeout)
                 outcome.finish(with: .failure(TimeoutError()))
+            }
+            // Once decided, neither is needed: a finished operation ends the timer's sleep at once.
+            outcome.onCancel {
+                work.cancel()
+                timer.cancel()
             }
         }
     } onCancel: {
@@ -29,7 +33,7 @@ public func withTimeout<T: Sendable>(
     }
 }
 
-/// The first result wins; later ones are dropped. Cancels the work once decided.
+/// The first result wins; later ones are dropped. Cancels the work and the timer once decided.
 private final class Outcome<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?

@@ -3,14 +3,22 @@ import ClusterKit
 import Foundation
 import Testing
 
+/// The `send` frame of message `id` (content `msg <id>`, `client_msg_id` `id`).
+func sendFrame(room: Int64, id: String) -> String {
+    #"{"type":"send","room_id":\#(room),"content":"msg \#(id)","client_msg_id":"\#(id)"}"#
+}
+
+/// Matches the answer to the send with `client_msg_id` `id`: its ack or its error.
+func isAnswer(to id: String) -> (JSON) -> Bool {
+    { ($0["type"].string == "ack" && $0["client_msg_id"].string == id) || ($0["type"].string == "error" && $0["ref"].string == id) }
+}
+
 /// Sends `content` with `id` until acked, retrying `unavailable` like a real client; returns the seq.
 func sendUntilAcked(_ client: ChatClient, room: Int64, id: String, timeout: Duration = .seconds(30)) async throws -> Int64 {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        client.send(#"{"type":"send","room_id":\#(room),"content":"msg \#(id)","client_msg_id":"\#(id)"}"#)
-        let answer = try await client.next("answer to \(id)", timeout: .seconds(10)) {
-            ($0["type"].string == "ack" && $0["client_msg_id"].string == id) || ($0["type"].string == "error" && $0["ref"].string == id)
-        }
+        client.send(sendFrame(room: room, id: id))
+        let answer = try await client.next("answer to \(id)", timeout: .seconds(10), where: isAnswer(to: id))
         if answer["type"].string == "ack", let seq = answer["seq"].int { return seq }
         #expect(answer["code"].string == "unavailable", "unexpected error \(answer.value ?? "nil")")
         try await Task.sleep(for: .milliseconds(100))

@@ -157,10 +157,8 @@ final class Traffic: Sendable {
                     client = try await connect(cluster, token: token, preferring: index % cluster.gateways.count, rooms: rooms)
                     report.reconnects += 1
                 }
-                client.send(#"{"type":"send","room_id":\#(room),"content":"msg \#(id)","client_msg_id":"\#(id)"}"#)
-                guard let answer = try? await client.next("answer to \(id)", timeout: .seconds(10), where: {
-                    ($0["type"].string == "ack" && $0["client_msg_id"].string == id) || ($0["type"].string == "error" && $0["ref"].string == id)
-                }) else {
+                client.send(sendFrame(room: room, id: id))
+                guard let answer = try? await client.next("answer to \(id)", timeout: .seconds(10), where: isAnswer(to: id)) else {
                     if !client.isClosed { report.unanswered += 1 }
                     continue
                 }

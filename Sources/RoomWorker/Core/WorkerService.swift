@@ -125,16 +125,15 @@ final class WorkerService: Service, Sendable {
             let visible = draining || (lastAnnounced.map { now - $0 < config.leaseTTL } ?? false)
             do {
                 // Bounded like every storage call: a hung Postgres call must not stop the heartbeat.
-                let store = self.store
                 let ttl = config.leaseTTL
                 let nodeID = self.nodeID
                 if let session = await core.session {
-                    if visible, try await withTimeout(config.storageTimeout, operation: { try await store.renewSession(session, ttl: ttl) }) == false {
+                    if visible, try await storage({ try await $0.renewSession(session, ttl: ttl) }) == false {
                         await core.sessionLost()
                         joined.store(false, ordering: .relaxed)
                     }
                 } else if visible && !draining {
-                    let session = try await withTimeout(config.storageTimeout) { try await store.openSession(nodeID: nodeID, ttl: ttl) }
+                    let session = try await storage { try await $0.openSession(nodeID: nodeID, ttl: ttl) }
                     await core.sessionStarted(session)
                     joined.store(true, ordering: .relaxed)
                     logger.info("worker session opened", metadata: ["session": "\(session)"])
@@ -152,10 +151,9 @@ final class WorkerService: Service, Sendable {
             return await core.loadFailed(roomID: roomID, code: "unavailable", message: "worker has no session, retry")
         }
         do {
-            let store = self.store
-            switch try await withTimeout(config.storageTimeout, operation: { try await store.acquire(roomID: roomID, session: session) }) {
+            switch try await storage({ try await $0.acquire(roomID: roomID, session: session) }) {
             case .acquired(let lastSeq):
-                let (tail, keys) = try await withTimeout(config.storageTimeout) { [config] in
+                let (tail, keys) = try await storage { [config] store in
                     (
                         try await store.tail(roomID: roomID, lastSeq: lastSeq, count: config.tailSize),
                         try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow)
@@ -193,10 +191,7 @@ final class WorkerService: Service, Sendable {
         while true {
             guard let session = await core.session else { return .failure(SessionMissing()) }
             do {
-                let store = self.store
-                let result = try await withTimeout(config.storageTimeout) {
-                    try await store.commit(batch.messages, previous: batch.previous, session: session)
-                }
+                let result = try await storage { try await $0.commit(batch.messages, previous: batch.previous, session: session) }
                 if ContinuousClock.now - started > .milliseconds(500) {
                     logger.notice("commit succeeded after retrying", metadata: ["after": "\(ContinuousClock.now - started)"])
                 }
@@ -218,6 +213,12 @@ final class WorkerService: Service, Sendable {
         } catch {
             logger.warning("room release failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Runs a storage call bounded by `STORAGE_TIMEOUT_MS`.
+    private func storage<T: Sendable>(_ operation: @escaping @Sendable (WorkerStore) async throws -> T) async throws -> T {
+        let store = self.store
+        return try await withTimeout(config.storageTimeout) { try await operation(store) }
     }
 
     private struct SessionMissing: Error {}

@@ -47,7 +47,10 @@ final class ClusterInbox: Sendable {
 
     /// The ring changed.
     func ringChanged(_ ring: HashRing) {
-        targets.withLock { $0.hub }?.ringChanged(ring)
+        let (hub, workers) = targets.withLock { ($0.hub, $0.workers) }
+        // A worker that left the ring (drained or dead) may never answer what it was sent.
+        workers?.failPending(notOn: Set(ring.nodes))
+        hub?.ringChanged(ring)
     }
 
     /// The subscription came back after a loss: rooms catch up on what was published meanwhile.

@@ -14,7 +14,7 @@ final class WorkerClient: Sendable {
     private let ring: RingWatcher
     private let timeout: TimeAmount
     private let eventLoop: any EventLoop
-    private let pending = Mutex<(next: UInt64, promises: [UInt64: EventLoopPromise<RoomReply.Result>])>((0, [:]))
+    private let pending = Mutex<(next: UInt64, promises: [UInt64: (owner: String, promise: EventLoopPromise<RoomReply.Result>)])>((0, [:]))
 
     init(gatewayID: String, redis: RedisClient, names: ChannelNames, ring: RingWatcher, timeout: Duration,
          eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -36,7 +36,7 @@ final class WorkerClient: Sendable {
         let promise = eventLoop.makePromise(of: RoomReply.Result.self)
         let requestID = pending.withLock { state -> UInt64 in
             state.next &+= 1
-            state.promises[state.next] = promise
+            state.promises[state.next] = (owner, promise)
             return state.next
         }
         let request = RoomRequest(
@@ -79,13 +79,25 @@ final class WorkerClient: Sendable {
     func failAllPending() {
         let waiting = pending.withLock { state in
             defer { state.promises.removeAll() }
-            return Array(state.promises.values)
+            return state.promises.values.map(\.promise)
         }
         for promise in waiting { promise.succeed(.failed(code: "unavailable", message: "cluster bus unavailable, retry")) }
     }
 
+    /// Answers `unavailable` at once to requests sent to workers no longer on the ring: a drained
+    /// worker stops reading before it exits, and what it was sent last would otherwise wait for the
+    /// request timeout.
+    func failPending(notOn live: Set<String>) {
+        let orphaned = pending.withLock { state -> [EventLoopPromise<RoomReply.Result>] in
+            let gone = state.promises.filter { !live.contains($0.value.owner) }
+            for id in gone.keys { state.promises[id] = nil }
+            return gone.values.map(\.promise)
+        }
+        for promise in orphaned { promise.succeed(Self.noWorker) }
+    }
+
     private func complete(_ requestID: UInt64, with result: RoomReply.Result) {
-        let promise = pending.withLock { $0.promises.removeValue(forKey: requestID) }
-        promise?.succeed(result)
+        let entry = pending.withLock { $0.promises.removeValue(forKey: requestID) }
+        entry?.promise.succeed(result)
     }
 }

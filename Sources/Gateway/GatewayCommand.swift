@@ -21,6 +21,8 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let logger = ProcessBootstrap.bootstrapLogging(label: "chorus.gateway", nodeID: config.node.nodeID, level: config.node.logLevel)
         let metrics = ProcessBootstrap.bootstrapMetrics()
+        let openFiles = ProcessBootstrap.raiseOpenFileLimit()
+        logger.info("open-file limit", metadata: ["nofile": "\(openFiles)"])
         let (app, drain) = await buildGateway(config: config, logger: logger, metrics: metrics)
         // The drain runs after the application, so SIGTERM reaches it first: sockets close with
         // 1001 while the server and storage are still up.

@@ -25,6 +25,11 @@ public struct GatewayConfig: Sendable {
     /// Bytes queued for one WebSocket client before it counts as a slow consumer and is closed with
     /// 4008 (`WS_OUTBOUND_BUFFER_BYTES`, default 1048576).
     public var outboundBufferBytes: Int
+    /// How long frames for WebSocket clients may wait to be written together (`WS_FLUSH_INTERVAL_MS`,
+    /// default 0). 0 writes as soon as the socket's event loop is free (frames that pile up while it
+    /// is busy still leave together); a few milliseconds trade that much latency for fewer, larger
+    /// socket writes when each client receives many messages per second.
+    public var flushInterval: Duration
     /// Frames per second one connection may send, sustained (`WS_RATE_PER_SEC`, default 50) ...
     public var rateLimitPerSecond: Double
     /// ... and in a burst (`WS_RATE_BURST`, default 100); beyond that, `rate_limited`.
@@ -51,6 +56,7 @@ public struct GatewayConfig: Sendable {
         storageTimeout: Duration = .seconds(5),
         maxFrameBytes: Int = 65_536,
         outboundBufferBytes: Int = 1 << 20,
+        flushInterval: Duration = .zero,
         rateLimitPerSecond: Double = 50,
         rateLimitBurst: Double = 100,
         requestTimeout: Duration = .seconds(5),
@@ -73,6 +79,7 @@ public struct GatewayConfig: Sendable {
         self.storageTimeout = storageTimeout
         self.maxFrameBytes = maxFrameBytes
         self.outboundBufferBytes = outboundBufferBytes
+        self.flushInterval = flushInterval
         self.rateLimitPerSecond = rateLimitPerSecond
         self.rateLimitBurst = rateLimitBurst
         self.requestTimeout = requestTimeout
@@ -93,6 +100,7 @@ public struct GatewayConfig: Sendable {
             storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000),
             maxFrameBytes: try source.int("WS_MAX_FRAME_BYTES", default: 65_536, in: 1_024...16_777_216),
             outboundBufferBytes: try source.int("WS_OUTBOUND_BUFFER_BYTES", default: 1 << 20, in: 4_096...1 << 30),
+            flushInterval: .milliseconds(try source.int("WS_FLUSH_INTERVAL_MS", default: 0, in: 0...1_000)),
             rateLimitPerSecond: Double(try source.int("WS_RATE_PER_SEC", default: 50, in: 1...1_000_000)),
             rateLimitBurst: Double(try source.int("WS_RATE_BURST", default: 100, in: 1...1_000_000)),
             requestTimeout: try source.milliseconds("REQUEST_TIMEOUT_MS", default: 5_000, in: 100...120_000),

@@ -35,6 +35,22 @@ public enum ProcessBootstrap {
         return logger
     }
 
+    /// Raises the soft open-file limit (`RLIMIT_NOFILE`) to the hard limit and returns the limit
+    /// now in force. Every WebSocket is a descriptor, so this is what caps a gateway's connections;
+    /// nothing in Chorus caps lower. Raising the hard limit is the operator's part (`ulimit -Hn`,
+    /// systemd `LimitNOFILE=`, a container's `--ulimit nofile=`): see README, "Open files".
+    @discardableResult
+    public static func raiseOpenFileLimit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return UInt64(limit.rlim_cur)
+    }
+
     /// Routes swift-metrics to a Prometheus registry and returns it (served at `/metrics`).
     public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()

@@ -16,6 +16,8 @@ struct GatewayComponents: Sendable {
     let subscriber: RedisSubscriber
     let tokens: TokenService
     let registry: ConnectionRegistry
+    /// The batched outbound path of the WebSockets, one writer per event loop.
+    let loopWriters: LoopWriters
     let ring: RingWatcher
     let workers: WorkerClient
     let hub: RoomHub
@@ -37,6 +39,7 @@ struct GatewayComponents: Sendable {
         let registry = ConnectionRegistry()
         let inbox = ClusterInbox(registry: registry, logger: logger)
         self.registry = registry
+        self.loopWriters = LoopWriters(flushInterval: config.flushInterval)
         self.subscriber = RedisSubscriber(
             url: config.node.redisURL, logger: logger,
             onConnectionChange: { inbox.connectionChanged($0) },
@@ -62,6 +65,9 @@ struct GatewayComponents: Sendable {
         )
     }
 
+    /// How long a close handshake waits for the client's answer before the socket is closed.
+    static let closeTimeoutSeconds: Int64 = 2
+
     /// Token revocation, shared by REST and WebSocket authentication.
     var revocations: RevocationStore {
         RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600))
@@ -79,15 +85,16 @@ struct GatewayComponents: Sendable {
             authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst)
         ))
         router.ws("v1/ws") { inbound, outbound, context in
-            guard let identity = context.requestContext.identity else { return }
+            guard let identity = context.requestContext.identity, let channel = context.requestContext.channel else { return }
             let connection = ClientConnection(
                 id: registry.makeID(), identity: identity, outboundLimit: config.outboundBufferBytes,
-                rate: config.rateLimitPerSecond, burst: config.rateLimitBurst
+                rate: config.rateLimitPerSecond, burst: config.rateLimitBurst, channel: channel, writers: loopWriters,
+                onClose: ChatSession.closer(outbound: outbound, channel: channel, timeout: .seconds(Self.closeTimeoutSeconds))
             )
             await ChatSession(
                 connection: connection, workers: workers, hub: hub, history: PostgresRoomStore(database: database),
                 registry: registry, revocations: revocations, maxMessageBytes: config.maxFrameBytes, logger: logger
-            ).run(inbound: inbound, outbound: outbound)
+            ).run(inbound: inbound)
         }
         return router
     }
@@ -153,7 +160,7 @@ func buildGateway(
         router: components.makeRouter(),
         server: .http1WebSocketUpgrade(
             webSocketRouter: components.makeWebSocketRouter(),
-            configuration: .init(ws: .init(maxFrameSize: config.maxFrameBytes, closeTimeout: .seconds(2)))
+            configuration: .init(ws: .init(maxFrameSize: config.maxFrameBytes, closeTimeout: .seconds(GatewayComponents.closeTimeoutSeconds)))
         ),
         configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway"),
         services: [components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub],

@@ -21,64 +21,38 @@ struct ChatSession {
     let logger: Logger
 
     /// Runs until the client leaves or the connection is closed by the server.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    ///
+    /// The connection holds no task of its own besides this one, which reads: frames go out through
+    /// the event loop's `LoopWriter`, the token's expiry is a timer on the event loop, and a close
+    /// starts a short task (see `closer(outbound:channel:)`) only when it happens. Idle
+    /// connections are what a gateway holds most of, so each task saved is memory per connection.
+    func run(inbound: WebSocketInboundStream) async {
         registry.add(connection)
         let identity = connection.identity
         if (try? await revocations.isRevoked(tokenID: identity.tokenID, userID: identity.userID)) == true {
             connection.close(code: 4001, reason: "token revoked")
         }
+        let remaining = Double(identity.expiresAt) - Date().timeIntervalSince1970
+        let expiry = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(max(0, remaining) * 1000))) { [connection] in
+            connection.close(code: 4001, reason: "token expired")
+        }
         let clock = ContinuousClock()
         let start = clock.now
-        await withTaskGroup(of: Void.self) { group in
-            // Writer: the only task that writes to the socket.
-            group.addTask {
-                while true {
-                    switch await connection.queue.next() {
-                    case .frames(let frames):
-                        do {
-                            for frame in frames {
-                                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame)))
-                            }
-                        } catch {
-                            return
-                        }
-                    case .close(let code, let reason):
-                        try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-                        return
-                    }
+        do {
+            for try await message in inbound.messages(maxSize: maxMessageBytes) {
+                guard case .text(let text) = message else {
+                    reject(.init(code: "bad_request", message: "frames must be JSON text", ref: nil))
+                    continue
                 }
+                let elapsed = clock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                handle(text, now: seconds)
             }
-            // Token expiry closes with 4001.
-            group.addTask {
-                let remaining = Double(connection.identity.expiresAt) - Date().timeIntervalSince1970
-                try? await Task.sleep(for: .seconds(max(0, remaining)))
-                if !Task.isCancelled { connection.close(code: 4001, reason: "token expired") }
-            }
-            // Reader; joins run as child tasks of its own group so the reader never waits on one.
-            group.addTask {
-                await withDiscardingTaskGroup { joins in
-                    do {
-                        for try await message in inbound.messages(maxSize: maxMessageBytes) {
-                            guard case .text(let text) = message else {
-                                reject(.init(code: "bad_request", message: "frames must be JSON text", ref: nil))
-                                continue
-                            }
-                            let elapsed = clock.now - start
-                            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                            handle(text, now: seconds, group: &joins)
-                        }
-                    } catch {
-                        logger.debug("websocket read ended", metadata: ["error": "\(error)"])
-                    }
-                    connection.close(code: 1000, reason: "")
-                    joins.cancelAll()
-                }
-            }
-            // The first task to end (writer closed, or reader done) ends the connection.
-            _ = await group.next()
-            connection.close(code: 1000, reason: "")
-            group.cancelAll()
+        } catch {
+            logger.debug("websocket read ended", metadata: ["error": "\(error)"])
         }
+        expiry.cancel()
+        connection.close(code: 1000, reason: "")
         registry.remove(connection)
         for roomID in connection.leaveAll() {
             hub.removeMember(roomID, connection)
@@ -86,11 +60,31 @@ struct ChatSession {
         }
     }
 
+    /// What a connection does when a close is asked for (on its event loop, after the frames
+    /// before it): send the close frame through the WebSocket library, which then waits for the
+    /// client's answer; a client that does not answer within `timeout` loses the socket, which
+    /// ends the read loop of `run`. A slow consumer (4008) gets `slowConsumerGrace` instead: its
+    /// close frame waits behind the bytes it has not read yet, and it should still learn why it
+    /// was closed (and resume with `since_seq`) if it reads again; what it holds meanwhile is
+    /// bounded by `WS_OUTBOUND_BUFFER_BYTES` and the kernel's socket buffer.
+    static func closer(outbound: WebSocketOutboundWriter, channel: any Channel, timeout: TimeAmount) -> @Sendable (UInt16, String) -> Void {
+        { code, reason in
+            Task {
+                try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+            }
+            let grace = code == ClientSocket.slowConsumer ? slowConsumerGrace : timeout
+            channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+        }
+    }
+
+    /// How long a slow consumer's socket stays open after its 4008 close was asked for.
+    static let slowConsumerGrace: TimeAmount = .seconds(60)
+
     private func reject(_ rejection: ClientFrame.Rejection) {
         connection.send(ServerFrame.error(code: rejection.code, message: rejection.message, ref: rejection.ref))
     }
 
-    private func handle(_ text: String, now: Double, group: inout DiscardingTaskGroup) {
+    private func handle(_ text: String, now: Double) {
         let frame: ClientFrame
         do {
             frame = try ClientFrame.parse(text)
@@ -104,7 +98,7 @@ struct ChatSession {
         case .ping:
             connection.send(ServerFrame.pong)
         case .join(let roomID, let sinceSeq):
-            join(roomID, sinceSeq: sinceSeq, group: &group)
+            join(roomID, sinceSeq: sinceSeq)
         case .leave(let roomID):
             switch connection.setMembership(nil, of: roomID) {
             case nil: return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "leave"))
@@ -144,12 +138,14 @@ struct ChatSession {
         }
     }
 
-    private func join(_ roomID: Int64, sinceSeq: Int64?, group: inout DiscardingTaskGroup) {
+    /// Joins run as their own short tasks, so that the reader never waits for one. One that
+    /// outlives its connection undoes itself: the connection's rooms were cleared when it ended.
+    private func join(_ roomID: Int64, sinceSeq: Int64?) {
         if let membership = connection.membership(of: roomID), membership != .closed {
             return reject(.init(code: "bad_request", message: "already joined to room \(roomID)", ref: "join"))
         }
         connection.setMembership(.joining, of: roomID)
-        group.addTask {
+        Task {
             await completeJoin(roomID, sinceSeq: sinceSeq)
         }
     }

@@ -5,36 +5,12 @@ import Testing
 @testable import Gateway
 
 @Suite struct ConnectionPartsTests {
-    @Test func outboundQueue_deliversInOrder_inBatches() async {
-        let queue = OutboundQueue(limit: 1_000)
-        queue.enqueue(ByteBuffer(string: "a"))
-        queue.enqueue(ByteBuffer(string: "b"))
-        #expect(await queue.next() == .frames([ByteBuffer(string: "a"), ByteBuffer(string: "b")]))
-        queue.enqueue(ByteBuffer(string: "c"))
-        queue.close(code: 4001, reason: "revoked")
-        queue.enqueue(ByteBuffer(string: "dropped"))
-        #expect(await queue.next() == .frames([ByteBuffer(string: "c")]))
-        #expect(await queue.next() == .close(code: 4001, reason: "revoked"))
-    }
-
-    @Test func outboundQueue_overflow_dropsEverythingAndAsksFor4008() async {
-        let queue = OutboundQueue(limit: 10)
-        queue.enqueue(ByteBuffer(string: "123456"))
-        queue.enqueue(ByteBuffer(string: "789012"))
-        #expect(queue.queuedBytes == 0)
-        guard case .close(let code, _) = await queue.next() else {
-            Issue.record("expected close")
-            return
-        }
-        #expect(code == 4008)
-    }
-
-    @Test func outboundQueue_wakesAWaitingWriter() async {
-        let queue = OutboundQueue(limit: 100)
-        async let next = queue.next()
-        try? await Task.sleep(for: .milliseconds(20))
-        queue.enqueue(ByteBuffer(string: "late"))
-        #expect(await next == .frames([ByteBuffer(string: "late")]))
+    @Test(arguments: [(0, [0x81, 0]), (125, [0x81, 125]), (126, [0x81, 126, 0, 126]), (65_535, [0x81, 126, 0xFF, 0xFF]), (65_536, [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0])])
+    func webSocketText_framesWithTheShortestLength(length: Int, header: [UInt8]) {
+        let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: length)
+        var frame = WebSocketText.frame(payload, allocator: ByteBufferAllocator())
+        #expect(frame.readBytes(length: header.count) == header)
+        #expect(frame == payload)
     }
 
     @Test func tokenBucket_allowsABurst_thenTheRate() {

@@ -147,9 +147,12 @@ final class Traffic: Sendable {
             let id = "s\(index)-\(count)"
             let started = ContinuousClock.now
             var seq: Int64?
+            var attempts: [String] = []  // what each attempt got, for the failure message
             while seq == nil {
                 guard ContinuousClock.now - started < maxWait else {
-                    throw TestCluster.Unexpected(what: "\(id) was not acked within \(maxWait)")
+                    throw TestCluster.Unexpected(
+                        what: "\(id) (room \(room)) was not acked within \(maxWait); \(attempts.count) attempts, the last: \(attempts.suffix(12).joined(separator: ", "))"
+                    )
                 }
                 if client.isClosed {
                     // The gateway went away (drain or crash): reconnect to another one, like a real client.
@@ -160,8 +163,10 @@ final class Traffic: Sendable {
                 client.send(sendFrame(room: room, id: id))
                 guard let answer = try? await client.next("answer to \(id)", timeout: .seconds(10), where: isAnswer(to: id)) else {
                     if !client.isClosed { report.unanswered += 1 }
+                    attempts.append(client.isClosed ? "socket closed" : "no answer in 10 s")
                     continue
                 }
+                attempts.append(answer["type"].string == "ack" ? "ack" : answer["code"].string ?? "?")
                 if answer["type"].string == "ack" {
                     seq = answer["seq"].int
                 } else {

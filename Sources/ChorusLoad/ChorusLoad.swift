@@ -26,6 +26,6 @@ struct ChorusLoad: AsyncParsableCommand {
               chorus-load fanout --cluster-status /tmp/status.json --jwt-secret "$JWT_SECRET" \\
                   --clients 2000 --rooms 20 --rate 1000 --payload 100 --duration 30 --json out.json --html out.html
             """,
-        subcommands: [Fanout.self, Ramp.self, Idle.self, ConnectStorm.self, Resume.self]
+        subcommands: [Fanout.self, Ramp.self, Idle.self, ConnectStorm.self, Resume.self, WorkerStore.self]
     )
 }

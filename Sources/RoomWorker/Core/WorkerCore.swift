@@ -82,14 +82,12 @@ actor WorkerCore {
         for gateway in dead { seenGateways[gateway] = nil }
         guard !dead.isEmpty else { return }
         logger.info("gateways gone: dropping their members", metadata: ["gateways": "\(dead.sorted())"])
-        for (roomID, slot) in rooms {
-            guard case .ready(var room) = slot else { continue }
-            for gateway in dead {
-                for user in room.dropGateway(gateway) {
-                    presenceChanged(roomID, .leave, userID: user.userID, username: user.username)
-                }
+        for roomID in Array(rooms.keys) {
+            var gone: [(userID: Int64, username: String)] = []
+            rooms[roomID]?.updateRoom { room in
+                for gateway in dead { gone += room.dropGateway(gateway) }
             }
-            rooms[roomID] = .ready(room)
+            for user in gone { presenceChanged(roomID, .leave, userID: user.userID, username: user.username) }
         }
     }
 
@@ -318,10 +316,7 @@ actor WorkerCore {
             for send in done {
                 let message = send.message
                 let frame = ServerFrame.message(message)
-                if case .ready(var room)? = rooms[message.roomID] {
-                    room.committed(message, frame: frame)
-                    rooms[message.roomID] = .ready(room)
-                }
+                rooms[message.roomID]?.updateRoom { $0.committed(message, frame: frame) }
                 for target in send.replyTo { commands.append(replyCommand(target, .acked(seq: message.seq))) }
                 let event = ClusterMessage.event(roomID: message.roomID, .message(seq: message.seq, frame: frame))
                 commands.append(["PUBLISH", .string(names.room(message.roomID)), .bytes(event.encoded())])
@@ -341,10 +336,7 @@ actor WorkerCore {
         case .success(.duplicates(let stored)):
             for send in done {
                 if let key = send.roomKey, let seq = stored[key] {
-                    if case .ready(var room)? = rooms[key.roomID] {
-                        room.remember(key.key, seq: seq)
-                        rooms[key.roomID] = .ready(room)
-                    }
+                    rooms[key.roomID]?.updateRoom { $0.remember(key.key, seq: seq) }
                     for target in send.replyTo { commands.append(replyCommand(target, .acked(seq: seq))) }
                 } else {
                     retry.append(send)
@@ -427,5 +419,17 @@ actor WorkerCore {
         pending.removeAll()
         pendingIndex.removeAll()
         if !commands.isEmpty { redis.write(commands) }
+    }
+}
+
+extension WorkerCore.Slot {
+    /// Changes a ready room in place. The slot's own reference is dropped while `body` runs, so the
+    /// room's tail and idempotency window stay uniquely referenced and are not copied (copy-on-write)
+    /// when `body` changes them: `rooms[id]?.updateRoom { ... }` costs O(1), not O(tail + window).
+    mutating func updateRoom(_ body: (inout OwnedRoom) -> Void) {
+        guard case .ready(var room) = self else { return }
+        self = .loading(queue: [], previous: nil)
+        body(&room)
+        self = .ready(room)
     }
 }

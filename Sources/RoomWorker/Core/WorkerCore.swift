@@ -303,8 +303,9 @@ actor WorkerCore {
         return nil
     }
 
-    /// Applies the outcome of committing the running batch.
-    func finishCommit(_ result: Result<WorkerStore.CommitResult, any Error>) {
+    /// Applies the outcome of committing the running batch; `prepared` holds its frames and events
+    /// (encoded during the commit), in batch order.
+    func finishCommit(_ result: Result<WorkerStore.CommitResult, any Error>, prepared: BatchPublications) {
         let done = inFlight
         inFlight.removeAll(keepingCapacity: true)
         inFlightIndex.removeAll(keepingCapacity: true)
@@ -313,14 +314,23 @@ actor WorkerCore {
 
         switch result {
         case .success(.committed):
-            for send in done {
+            // Each message's ack(s), then its event, as before; all in one write.
+            var out = ByteBufferAllocator().buffer(capacity: prepared.events.readableBytes + done.count * 64)
+            var payload = ByteBufferAllocator().buffer(capacity: 32)
+            var count = 0
+            for (index, send) in done.enumerated() {
                 let message = send.message
-                let frame = ServerFrame.message(message)
-                rooms[message.roomID]?.updateRoom { $0.committed(message, frame: frame) }
-                for target in send.replyTo { commands.append(replyCommand(target, .acked(seq: message.seq))) }
-                let event = ClusterMessage.event(roomID: message.roomID, .message(seq: message.seq, frame: frame))
-                commands.append(["PUBLISH", .string(names.room(message.roomID)), .bytes(event.encoded())])
+                rooms[message.roomID]?.updateRoom { $0.committed(message, frame: prepared.frames[index]) }
+                for target in send.replyTo {
+                    payload.clear()
+                    ClusterMessage.reply(RoomReply(requestID: target.requestID, result: .acked(seq: message.seq))).encode(into: &payload)
+                    RESPWriter.writePublish(channel: gatewayChannel(target.gatewayID), payload: payload, into: &out)
+                    count += 1
+                }
+                out.writeImmutableBuffer(prepared.event(index))
+                count += 1
             }
+            redis.write(formatted: out, commandCount: count)
         case .success(.fenced(let lost)):
             logger.warning("commit fenced: rooms lost or closed", metadata: ["rooms": "\(lost.sorted())"])
             for send in done {
@@ -376,6 +386,17 @@ actor WorkerCore {
     }
 
     // MARK: Replies
+
+    /// Reply channel names by gateway id (one string per gateway, not one per reply).
+    private var gatewayChannels: [String: String] = [:]
+
+    private func gatewayChannel(_ gatewayID: String) -> String {
+        if let name = gatewayChannels[gatewayID] { return name }
+        let name = names.gateway(gatewayID)
+        if gatewayChannels.count >= 4_096 { gatewayChannels.removeAll() }
+        gatewayChannels[gatewayID] = name
+        return name
+    }
 
     private func replyCommand(_ target: (gatewayID: String, requestID: UInt64), _ result: RoomReply.Result) -> [RedisArgument] {
         let message = ClusterMessage.reply(RoomReply(requestID: target.requestID, result: result))

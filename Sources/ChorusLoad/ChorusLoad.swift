@@ -10,7 +10,7 @@ import Glibc
 struct ChorusLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chorus-load",
-        abstract: "Load-test harness for a Chorus cluster; it uses only the public REST + WebSocket contract.",
+        abstract: "Load-test harness for a Chorus cluster; it uses only the public REST + WebSocket contract (worker-store: the inter-node wire).",
         discussion: """
             Target: --gateway URL (repeatable) or --cluster-status FILE|- (the JSON of 'scripts/cluster status --json', \
             which also gives the server pids: gateways, workers, Redis, and Postgres with all its descendants).

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ClusterKit", targets: ["ClusterKit"]),
         .executable(name: "chorus-load", targets: ["ChorusLoad"]),
         .library(name: "LoadKit", targets: ["LoadKit"]),
+        .library(name: "WorkerLoad", targets: ["WorkerLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -82,10 +83,24 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // `chorus-load worker-store`: drives one worker over the inter-node wire (Redis pub/sub),
+        // bypassing the gateways. Kept out of LoadKit, which uses only the public contract.
+        .target(
+            name: "WorkerLoad",
+            dependencies: [
+                "LoadKit",
+                "ClusterKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .executableTarget(
             name: "ChorusLoad",
             dependencies: [
                 "LoadKit",
+                "WorkerLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -10,7 +10,7 @@ import Glibc
 struct ChorusLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chorus-load",
-        abstract: "Load-test harness for a Chorus cluster; it uses only the public REST + WebSocket contract.",
+        abstract: "Load-test harness for a Chorus cluster; it uses only the public REST + WebSocket contract (worker-store: the inter-node wire).",
         discussion: """
             Target: --gateway URL (repeatable) or --cluster-status FILE|- (the JSON of 'scripts/cluster status --json', \
             which also gives the server pids: gateways, workers, Redis, and Postgres with all its descendants).
@@ -26,6 +26,6 @@ struct ChorusLoad: AsyncParsableCommand {
               chorus-load fanout --cluster-status /tmp/status.json --jwt-secret "$JWT_SECRET" \\
                   --clients 2000 --rooms 20 --rate 1000 --payload 100 --duration 30 --json out.json --html out.html
             """,
-        subcommands: [Fanout.self, Ramp.self, Idle.self, ConnectStorm.self, Resume.self]
+        subcommands: [Fanout.self, Ramp.self, Idle.self, ConnectStorm.self, Resume.self, WorkerStore.self]
     )
 }

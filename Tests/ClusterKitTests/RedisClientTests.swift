@@ -10,6 +10,18 @@ import Testing
 @Suite struct RedisClientTests {
     let logger = Logger(label: "test.redis")
 
+    /// A group commit publishes thousands of replies and events in one write: collecting their
+    /// answers must stay linear (it once copied the collected array on every reply).
+    @Test func aLongPipeline_getsEveryReplyInOrder() async throws {
+        let connection = try await RedisConnection.connect(to: try TestEnvironment.redisURL)
+        defer { connection.close() }
+        let key = uniqueName("test:long:")
+        let started = ContinuousClock.now
+        let replies = try await connection.pipeline((0..<20_000).map { _ in ["INCR", .string(key)] })
+        #expect(replies == (1...20_000).map { RedisReply.integer(Int64($0)) })
+        print("pipeline of 20,000 INCR: \(ContinuousClock.now - started)")
+    }
+
     @Test func commandsAndPipelines_roundTrip() async throws {
         let connection = try await RedisConnection.connect(to: try TestEnvironment.redisURL)
         defer { connection.close() }

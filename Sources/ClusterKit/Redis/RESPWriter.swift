@@ -29,6 +29,18 @@ public enum RESPWriter {
         }
     }
 
+    /// Appends `PUBLISH channel payload` without building an argument array (the hot path of a
+    /// worker's group commit: one reply and one event per message).
+    public static func writePublish(channel: String, payload: ByteBuffer, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("*3\r\n$7\r\nPUBLISH\r\n$")
+        writeDecimal(channel.utf8.count, into: &buffer)
+        buffer.writeString(channel)
+        buffer.writeStaticString("\r\n$")
+        writeDecimal(payload.readableBytes, into: &buffer)
+        buffer.writeImmutableBuffer(payload)
+        buffer.writeStaticString("\r\n")
+    }
+
     private static func writeDecimal(_ value: Int, into buffer: inout ByteBuffer) {
         buffer.writeString(String(value))
         buffer.writeStaticString("\r\n")

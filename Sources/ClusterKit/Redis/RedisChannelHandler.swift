@@ -23,13 +23,16 @@ final class RedisChannelHandler: ChannelDuplexHandler {
 
     private struct Pending {
         var remaining: Int
-        var replies: [RedisReply]
         let promise: EventLoopPromise<[RedisReply]>?
         let sentAt: NIODeadline
     }
 
     private let parser = RedisReplyParser()
     private var pending = CircularBuffer<Pending>()
+    /// The replies of the oldest pending request received so far. Kept here, not in `Pending`:
+    /// appending to an array held in a `CircularBuffer` element copied the whole array on every
+    /// reply, which made a pipelined write of n commands cost O(n²).
+    private var headReplies: [RedisReply] = []
     private let onPush: ((RedisReply) -> Void)?
     private let timeout: TimeAmount
     private let pingInterval: TimeAmount
@@ -86,7 +89,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if request.replyCount > 0 || request.promise != nil {
-            pending.append(Pending(remaining: request.replyCount, replies: [], promise: request.promise, sentAt: .now()))
+            pending.append(Pending(remaining: request.replyCount, promise: request.promise, sentAt: .now()))
         }
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
@@ -106,15 +109,21 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     }
 
     private func deliver(_ reply: RedisReply) {
-        guard !pending.isEmpty else {
+        guard let head = pending.first else {
             onPush?(reply)
             return
         }
-        pending[pending.startIndex].replies.append(reply)
-        pending[pending.startIndex].remaining -= 1
-        if pending[pending.startIndex].remaining <= 0 {
+        if head.promise != nil {
+            if headReplies.isEmpty { headReplies.reserveCapacity(head.remaining) }
+            headReplies.append(reply)
+        }
+        if head.remaining > 1 {
+            pending[pending.startIndex].remaining = head.remaining - 1
+        } else {
             let done = pending.removeFirst()
-            done.promise?.succeed(done.replies)
+            let replies = headReplies
+            headReplies = []
+            done.promise?.succeed(replies)
         }
     }
 
@@ -131,6 +140,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: any Error) {
+        headReplies = []
         while let next = pending.popFirst() {
             next.promise?.fail(error)
         }

@@ -49,6 +49,14 @@ public final class RedisClient: Service, Sendable {
         return connection.write(commands)
     }
 
+    /// Writes `commandCount` preformatted RESP commands now (see `RedisConnection.write(formatted:commandCount:)`);
+    /// `nil` when not connected.
+    @discardableResult
+    public func write(formatted bytes: ByteBuffer, commandCount: Int) -> EventLoopFuture<[RedisReply]>? {
+        guard commandCount > 0, let connection = current.withLock({ $0 }) else { return nil }
+        return connection.write(formatted: bytes, commandCount: commandCount)
+    }
+
     private func connection() throws -> RedisConnection {
         guard let connection = current.withLock({ $0 }) else { throw RedisError.notConnected }
         return connection

@@ -77,6 +77,14 @@ public final class RedisConnection: Sendable {
         return promise.futureResult
     }
 
+    /// Writes `commandCount` commands already formatted as RESP (see `RESPWriter`) now, without
+    /// waiting; ordered with `write(_:)`. The future holds the replies.
+    public func write(formatted bytes: ByteBuffer, commandCount: Int) -> EventLoopFuture<[RedisReply]> {
+        let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
+        channel.writeAndFlush(RedisRequest(bytes: bytes, replyCount: commandCount, promise: promise)).cascadeFailure(to: promise)
+        return promise.futureResult
+    }
+
     /// Writes a command whose answer arrives as push messages (SUBSCRIBE, UNSUBSCRIBE on a subscriber connection).
     public func writeWithoutReply(_ arguments: [RedisArgument]) {
         var buffer = channel.allocator.buffer(capacity: 64)

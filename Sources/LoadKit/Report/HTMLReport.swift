@@ -27,6 +27,7 @@ public enum HTMLReport {
         if let idle = result.idle { body += "<h2>Idle connections</h2><pre>" + escape(TextSummary.idleLines(idle).joined(separator: "\n")) + "</pre>" }
         if let storm = result.connectStorm { body += "<h2>Connect storm</h2><pre>" + escape(TextSummary.stormLines(storm).joined(separator: "\n")) + "</pre>" }
         if let resume = result.resume { body += "<h2>Resume</h2><pre>" + escape(TextSummary.resumeLines(resume).joined(separator: "\n")) + "</pre>" }
+        if let store = result.workerStore { body += "<h2>Worker store</h2><pre>" + escape(TextSummary.workerStoreLines(store).joined(separator: "\n")) + "</pre>" }
         if !result.servers.isEmpty {
             body += table(
                 "Server processes (measured window)", ["process", "pid", "CPU s", "CPU %", "RSS", "peak RSS", "processes"],

@@ -19,7 +19,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var closes: [String: Int64]
     public var connections: Int
     public var servers: [ServerUsage]
-    /// Sum of all measured server CPU in the window / deliveries that arrived in the window.
+    /// Sum of all measured server CPU in the window / deliveries that arrived in the window
+    /// (`worker-store`: / messages acked in the window).
     public var serverCPUMicrosPerDelivery: Double?
     public var client: ClientUsage?
     public var warnings: [String]
@@ -28,6 +29,7 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var idle: IdleResult?
     public var connectStorm: ConnectStormResult?
     public var resume: ResumeResult?
+    public var workerStore: WorkerStoreResult?
     /// The run's verdict: everything expected delivered, clean streams, no errors.
     public var passed: Bool
     /// Why it did not pass.

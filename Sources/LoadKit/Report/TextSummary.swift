@@ -22,6 +22,7 @@ public enum TextSummary {
         if let idle = result.idle { lines += idleLines(idle) }
         if let storm = result.connectStorm { lines += stormLines(storm) }
         if let resume = result.resume { lines += resumeLines(resume) }
+        if let store = result.workerStore { lines += workerStoreLines(store) }
         if !result.servers.isEmpty { lines += serverLines(result) }
         if let client = result.client {
             lines.append(
@@ -76,7 +77,8 @@ public enum TextSummary {
         let percent = result.servers.reduce(0) { $0 + $1.cpuPercent }
         lines.append("  " + pad("total", 23) + pad(Format.decimal(total, 2), 10) + Format.decimal(percent) + "%")
         if let perDelivery = result.serverCPUMicrosPerDelivery {
-            lines.append("server CPU per delivered message: \(Format.decimal(perDelivery, 2)) µs")
+            let what = result.workerStore == nil ? "delivered" : "stored"
+            lines.append("server CPU per \(what) message: \(Format.decimal(perDelivery, 2)) µs")
         }
         return lines
     }
@@ -124,5 +126,35 @@ public enum TextSummary {
                 + "\(Format.count(resume.replayed)) messages replayed; resumed streams complete \(resume.resumedStreamsComplete)/\(resume.resumedStreams)",
             latencyLine("reconnect+join", resume.resumeLatency),
         ]
+    }
+
+    static func workerStoreLines(_ store: WorkerStoreResult) -> [String] {
+        var lines = [
+            "worker-store (\(Format.decimal(store.windowSeconds)) s measured after \(Format.decimal(store.warmupSeconds)) s warm-up; "
+                + "\(store.rooms) rooms, \(store.users) users, window \(Format.count(store.window)), \(store.payloadBytes)-byte content):",
+            "  acked \(Format.count(store.ackedInWindow)) in the window: \(Format.decimal(store.ackedPerSecond, 0)) stored msgs/s",
+        ]
+        for worker in store.workers {
+            lines.append(
+                "    \(worker.worker): \(Format.decimal(worker.ackedPerSecond, 0)) msgs/s (\(Format.count(worker.acked)) acked, \(worker.rooms) rooms)"
+            )
+        }
+        lines.append(latencyLine("ack latency", store.ackLatency))
+        lines.append(
+            "  whole run: sent \(Format.count(store.sent)), acked \(Format.count(store.acked)), unanswered \(store.unanswered)"
+                + (store.strayReplies > 0 ? ", stray replies \(store.strayReplies)" : "")
+        )
+        if let check = store.check {
+            lines.append(
+                "  stored: \(Format.count(check.storedRows)) rows; acked stored once with their seq \(Format.count(check.ackedStoredOnce)) of "
+                    + "\(Format.count(check.acked)); missing \(check.ackedMissing), wrong seq \(check.ackedWrongSeq), duplicates "
+                    + "\(check.duplicateRows), foreign \(check.foreignRows), rooms with holes \(check.brokenRooms), stored but not acked "
+                    + "\(check.storedNotAcked)"
+            )
+            for example in check.examples { lines.append("    " + example) }
+        } else {
+            lines.append("  stored: not checked (--no-check)")
+        }
+        return lines
     }
 }

@@ -82,14 +82,12 @@ actor WorkerCore {
         for gateway in dead { seenGateways[gateway] = nil }
         guard !dead.isEmpty else { return }
         logger.info("gateways gone: dropping their members", metadata: ["gateways": "\(dead.sorted())"])
-        for (roomID, slot) in rooms {
-            guard case .ready(var room) = slot else { continue }
-            for gateway in dead {
-                for user in room.dropGateway(gateway) {
-                    presenceChanged(roomID, .leave, userID: user.userID, username: user.username)
-                }
+        for roomID in Array(rooms.keys) {
+            var gone: [(userID: Int64, username: String)] = []
+            rooms[roomID]?.updateRoom { room in
+                for gateway in dead { gone += room.dropGateway(gateway) }
             }
-            rooms[roomID] = .ready(room)
+            for user in gone { presenceChanged(roomID, .leave, userID: user.userID, username: user.username) }
         }
     }
 
@@ -305,8 +303,9 @@ actor WorkerCore {
         return nil
     }
 
-    /// Applies the outcome of committing the running batch.
-    func finishCommit(_ result: Result<WorkerStore.CommitResult, any Error>) {
+    /// Applies the outcome of committing the running batch; `prepared` holds its frames and events
+    /// (encoded during the commit), in batch order.
+    func finishCommit(_ result: Result<WorkerStore.CommitResult, any Error>, prepared: BatchPublications) {
         let done = inFlight
         inFlight.removeAll(keepingCapacity: true)
         inFlightIndex.removeAll(keepingCapacity: true)
@@ -315,17 +314,23 @@ actor WorkerCore {
 
         switch result {
         case .success(.committed):
-            for send in done {
+            // Each message's ack(s), then its event, as before; all in one write.
+            var out = ByteBufferAllocator().buffer(capacity: prepared.events.readableBytes + done.count * 64)
+            var payload = ByteBufferAllocator().buffer(capacity: 32)
+            var count = 0
+            for (index, send) in done.enumerated() {
                 let message = send.message
-                let frame = ServerFrame.message(message)
-                if case .ready(var room)? = rooms[message.roomID] {
-                    room.committed(message, frame: frame)
-                    rooms[message.roomID] = .ready(room)
+                rooms[message.roomID]?.updateRoom { $0.committed(message, frame: prepared.frames[index]) }
+                for target in send.replyTo {
+                    payload.clear()
+                    ClusterMessage.reply(RoomReply(requestID: target.requestID, result: .acked(seq: message.seq))).encode(into: &payload)
+                    RESPWriter.writePublish(channel: gatewayChannel(target.gatewayID), payload: payload, into: &out)
+                    count += 1
                 }
-                for target in send.replyTo { commands.append(replyCommand(target, .acked(seq: message.seq))) }
-                let event = ClusterMessage.event(roomID: message.roomID, .message(seq: message.seq, frame: frame))
-                commands.append(["PUBLISH", .string(names.room(message.roomID)), .bytes(event.encoded())])
+                out.writeImmutableBuffer(prepared.event(index))
+                count += 1
             }
+            redis.write(formatted: out, commandCount: count)
         case .success(.fenced(let lost)):
             logger.warning("commit fenced: rooms lost or closed", metadata: ["rooms": "\(lost.sorted())"])
             for send in done {
@@ -341,10 +346,7 @@ actor WorkerCore {
         case .success(.duplicates(let stored)):
             for send in done {
                 if let key = send.roomKey, let seq = stored[key] {
-                    if case .ready(var room)? = rooms[key.roomID] {
-                        room.remember(key.key, seq: seq)
-                        rooms[key.roomID] = .ready(room)
-                    }
+                    rooms[key.roomID]?.updateRoom { $0.remember(key.key, seq: seq) }
                     for target in send.replyTo { commands.append(replyCommand(target, .acked(seq: seq))) }
                 } else {
                     retry.append(send)
@@ -384,6 +386,17 @@ actor WorkerCore {
     }
 
     // MARK: Replies
+
+    /// Reply channel names by gateway id (one string per gateway, not one per reply).
+    private var gatewayChannels: [String: String] = [:]
+
+    private func gatewayChannel(_ gatewayID: String) -> String {
+        if let name = gatewayChannels[gatewayID] { return name }
+        let name = names.gateway(gatewayID)
+        if gatewayChannels.count >= 4_096 { gatewayChannels.removeAll() }
+        gatewayChannels[gatewayID] = name
+        return name
+    }
 
     private func replyCommand(_ target: (gatewayID: String, requestID: UInt64), _ result: RoomReply.Result) -> [RedisArgument] {
         let message = ClusterMessage.reply(RoomReply(requestID: target.requestID, result: result))
@@ -427,5 +440,17 @@ actor WorkerCore {
         pending.removeAll()
         pendingIndex.removeAll()
         if !commands.isEmpty { redis.write(commands) }
+    }
+}
+
+extension WorkerCore.Slot {
+    /// Changes a ready room in place. The slot's own reference is dropped while `body` runs, so the
+    /// room's tail and idempotency window stay uniquely referenced and are not copied (copy-on-write)
+    /// when `body` changes them: `rooms[id]?.updateRoom { ... }` costs O(1), not O(tail + window).
+    mutating func updateRoom(_ body: (inout OwnedRoom) -> Void) {
+        guard case .ready(var room) = self else { return }
+        self = .loading(queue: [], previous: nil)
+        body(&room)
+        self = .ready(room)
     }
 }

@@ -176,8 +176,12 @@ final class WorkerService: Service, Sendable {
 
     /// Commits batches until nothing is pending: whatever arrives during one commit goes in the next.
     private func commitLoop() async {
+        let names = config.node.names
         while let batch = await core.takeBatch() {
-            await core.finishCommit(await commitRetrying(batch))
+            // The frames and events are encoded on another core while Postgres commits.
+            async let prepared = BatchPublications(batch.messages, names: names)
+            let result = await commitRetrying(batch)
+            await core.finishCommit(result, prepared: await prepared)
         }
     }
 

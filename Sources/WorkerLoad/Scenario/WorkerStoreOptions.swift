@@ -1,0 +1,72 @@
+import ClusterKit
+import LoadKit
+
+/// The parameters of a `worker-store` run.
+public struct WorkerStoreOptions: Sendable {
+    /// The cluster: gateways (for the REST set-up), workers and server pids, Redis and Postgres URLs.
+    public var status: ClusterStatus
+    public var redisURL: RedisURL
+    /// Where the stored rows are checked; nil: no check.
+    public var databaseURL: PostgresURL?
+    /// The cluster's `CLUSTER_NAME` (prefix of its channels).
+    public var clusterName: String
+    public var rooms: Int
+    /// Distinct senders (synthetic user ids; `messages` has no foreign key to `users`).
+    public var users: Int
+    /// Most requests outstanding at once.
+    public var window: Int
+    /// Content bytes per message.
+    public var payload: Int
+    public var warmup: Double
+    public var duration: Double
+    /// Longest wait for the last answers after the window.
+    public var drain: Double
+    /// Room owners are the live workers' ring; only these workers' rooms are used (empty: all).
+    public var onlyWorkers: [String]
+    public var progress: Bool
+    public var jsonPath: String?
+    public var htmlPath: String?
+
+    public init(
+        status: ClusterStatus, redisURL: String?, databaseURL: String?, check: Bool, clusterName: String, rooms: Int, users: Int, window: Int,
+        payload: Int, warmup: Double, duration: Double, drain: Double, onlyWorkers: [String], progress: Bool, jsonPath: String?,
+        htmlPath: String?
+    ) throws {
+        guard let redis = redisURL ?? status.redis?.url else {
+            throw LoadError.badArgument("no Redis: the cluster status has none (external Redis?): give --redis-url")
+        }
+        self.status = status
+        do {
+            self.redisURL = try RedisURL(redis, setting: "--redis-url")
+            let database = databaseURL ?? status.postgres?.url
+            if check {
+                guard let database else {
+                    throw LoadError.badArgument("no Postgres to check the stored rows: give --database-url, or --no-check")
+                }
+                self.databaseURL = try PostgresURL(database, setting: "--database-url")
+            }
+        } catch let error as LoadError {
+            throw error
+        } catch {
+            throw LoadError.badArgument("\(error)")
+        }
+        guard !status.gateways.isEmpty else { throw LoadError.badArgument("the cluster status lists no gateway (rooms are created through one)") }
+        guard rooms > 0 else { throw LoadError.badArgument("--rooms must be at least 1") }
+        guard users > 0 else { throw LoadError.badArgument("--users must be at least 1") }
+        guard window > 0 else { throw LoadError.badArgument("--window must be at least 1") }
+        guard (1...4096).contains(payload) else { throw LoadError.badArgument("--payload must be 1…4096") }
+        guard warmup >= 0, duration > 0, drain >= 0 else { throw LoadError.badArgument("--warmup, --duration, --drain: seconds, duration > 0") }
+        self.clusterName = clusterName
+        self.rooms = rooms
+        self.users = users
+        self.window = window
+        self.payload = payload
+        self.warmup = warmup
+        self.duration = duration
+        self.drain = drain
+        self.onlyWorkers = onlyWorkers
+        self.progress = progress
+        self.jsonPath = jsonPath
+        self.htmlPath = htmlPath
+    }
+}

@@ -247,6 +247,16 @@ actor WorkerCore {
         var room = OwnedRoom(roomID: roomID, lastSeq: lastSeq, tailCapacity: config.tailSize, windowCapacity: config.idempotencyWindow)
         for message in tail { room.committed(message, frame: ServerFrame.message(message)) }
         for (key, seq) in keys { room.remember(key, seq: seq) }
+        if ring.owner(of: roomID) != nodeID {
+            // The ring moved the room on while it loaded (`ringChanged` passes loading rooms by).
+            // Keeping it would strand it: every request goes to the new owner, which cannot take
+            // a room this live session holds, until the next ring change. Hand it over at once.
+            room.releasing = true
+            rooms[roomID] = .ready(room)
+            jobs.yield(.release([roomID]))
+            failQueue(queue, code: "unavailable", message: "room is moving to another worker, retry")
+            return
+        }
         if let previous {
             room.adoptPresence(from: previous)
         } else {

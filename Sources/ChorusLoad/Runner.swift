@@ -25,6 +25,20 @@ enum Runner {
         if !result.passed { throw ExitCode(1) }
     }
 
+    /// The JSON of `scripts/cluster status --json` at `path` (`-` for stdin).
+    static func clusterStatus(at path: String) throws -> ClusterStatus {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw LoadError.badArgument("cannot read --cluster-status \(path)")
+            }
+            data = contents
+        }
+        return try ClusterStatus.decode(data)
+    }
+
     /// Converts an argument problem found while building the options into a usage error.
     static func options<T>(_ make: () throws -> T) throws -> T {
         do {

@@ -60,16 +60,7 @@ struct TargetArguments: ParsableArguments {
         var gatewayURLs = gateways
         var servers: [ServerProcess] = []
         if let clusterStatus {
-            let data: Data
-            if clusterStatus == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: clusterStatus) else {
-                    throw LoadError.badArgument("cannot read --cluster-status \(clusterStatus)")
-                }
-                data = contents
-            }
-            let status = try ClusterStatus.decode(data)
+            let status = try Runner.clusterStatus(at: clusterStatus)
             if gatewayURLs.isEmpty { gatewayURLs = status.gatewayURLs }
             servers = status.serverProcesses
             if gatewayURLs.isEmpty { throw LoadError.badArgument("the cluster status lists no gateway: is the cluster up?") }

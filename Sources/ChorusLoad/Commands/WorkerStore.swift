@@ -75,17 +75,8 @@ struct WorkerStore: AsyncParsableCommand {
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
         let options = try Runner.options {
-            let data: Data
-            if clusterStatus == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: clusterStatus) else {
-                    throw LoadError.badArgument("cannot read --cluster-status \(clusterStatus)")
-                }
-                data = contents
-            }
             return try WorkerStoreOptions(
-                status: try ClusterStatus.decode(data), redisURL: redisURL, databaseURL: databaseURL, check: !noCheck, clusterName: clusterName,
+                status: try Runner.clusterStatus(at: clusterStatus), redisURL: redisURL, databaseURL: databaseURL, check: !noCheck, clusterName: clusterName,
                 rooms: rooms, users: users, window: window, payload: payload, warmup: warmup, duration: duration, drain: drain,
                 onlyWorkers: workers, progress: !quiet, jsonPath: json, htmlPath: html
             )

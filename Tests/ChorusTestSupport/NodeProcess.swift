@@ -12,10 +12,13 @@ public final class NodeProcess: Sendable {
 
     /// Starts a node on a port the OS picks (no race with other tests for a "free" port) and
     /// waits until it says where it listens.
-    public static func start(_ executable: String, nodeID: String, environment: [String: String] = [:]) async throws -> NodeProcess {
+    /// `openFiles` starts it under that open-file limit (soft and hard, with `prlimit`).
+    public static func start(
+        _ executable: String, nodeID: String, environment: [String: String] = [:], openFiles: Int? = nil
+    ) async throws -> NodeProcess {
         var environment = environment
         environment["PORT"] = "0"
-        let probe = try NodeProcess(executable, nodeID: nodeID, environment: environment, port: 0)
+        let probe = try NodeProcess(executable, nodeID: nodeID, environment: environment, port: 0, openFiles: openFiles)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let port = Self.listeningPort(in: probe.process.output) {
@@ -47,7 +50,7 @@ public final class NodeProcess: Sendable {
         try self.init(executable, nodeID: nodeID, environment: environment, port: try freePort())
     }
 
-    private init(_ executable: String, nodeID: String, environment: [String: String], port: Int) throws {
+    private init(_ executable: String, nodeID: String, environment: [String: String], port: Int, openFiles: Int? = nil) throws {
         var env: [String: String] = [
             "PORT": String(port),
             "HOST": "127.0.0.1",
@@ -60,9 +63,16 @@ public final class NodeProcess: Sendable {
         env.merge(environment) { $1 }  // the caller's REDIS_URL / DATABASE_URL win
         self.port = port
         self.nodeID = nodeID
-        self.process = try ChildProcess(
-            name: nodeID, executable: TestEnvironment.binDirectory.appendingPathComponent(executable), environment: env
-        )
+        let binary = TestEnvironment.binDirectory.appendingPathComponent(executable)
+        if let openFiles {
+            // prlimit sets the limit and execs the node: same process, same PID.
+            self.process = try ChildProcess(
+                name: nodeID, executable: URL(fileURLWithPath: "/usr/bin/prlimit"),
+                arguments: ["--nofile=\(openFiles):\(openFiles)", binary.path], environment: env
+            )
+        } else {
+            self.process = try ChildProcess(name: nodeID, executable: binary, environment: env)
+        }
     }
 
     /// Waits until `/readyz` answers 200; throws with the node's output if it does not.

@@ -14,7 +14,12 @@ public final class RawWebSocket: @unchecked Sendable {
 
     /// Connects and sends an upgrade request for `path`; `receiveBuffer` shrinks the socket's
     /// receive buffer (so that a client that does not read fills up quickly).
-    public init(port: Int, path: String, headers: [String: String] = [:], receiveBuffer: Int32? = nil) throws {
+    ///
+    /// `handshake` replaces the standard upgrade headers (Upgrade, Connection, key, version) when
+    /// given, to send a broken handshake.
+    public init(
+        port: Int, path: String, headers: [String: String] = [:], handshake: [(String, String)]? = nil, receiveBuffer: Int32? = nil
+    ) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
@@ -34,8 +39,11 @@ public final class RawWebSocket: @unchecked Sendable {
             close(fd)
             throw POSIXError(.ECONNREFUSED)
         }
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        let standard = [
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13"),
+        ]
+        for (name, value) in handshake ?? standard { request += "\(name): \(value)\r\n" }
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         _ = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
@@ -48,6 +56,15 @@ public final class RawWebSocket: @unchecked Sendable {
         responseHead = String(decoding: head, as: UTF8.self)
     }
 
+    /// The value of header `name` in the upgrade answer.
+    public func header(_ name: String) -> String? {
+        for line in responseHead.split(separator: "\r\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == name.lowercased() { return parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+
     /// The status code of the upgrade answer.
     public var status: Int {
         Int(responseHead.split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -55,20 +72,30 @@ public final class RawWebSocket: @unchecked Sendable {
 
     /// Sends one masked text frame (clients must mask).
     public func sendText(_ text: String, fin: Bool = true) {
-        let payload = Array(text.utf8)
-        var frame: [UInt8] = [fin ? 0x81 : 0x01]
+        sendFrame(opcode: 0x1, payload: Array(text.utf8), fin: fin)
+    }
+
+    /// Sends one frame exactly as described, also one that breaks RFC 6455 (unmasked, RSV bits,
+    /// any opcode), to see how the server answers it.
+    public func sendFrame(opcode: UInt8, payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0, masked: Bool = true) {
+        var frame: [UInt8] = [(fin ? 0x80 : 0) | (rsv & 0x70) | (opcode & 0x0F)]
+        let maskBit: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
-            frame.append(0x80 | UInt8(payload.count))
+            frame.append(maskBit | UInt8(payload.count))
         } else if payload.count <= 0xFFFF {
-            frame.append(0x80 | 126)
+            frame.append(maskBit | 126)
             frame += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
         } else {
-            frame.append(0x80 | 127)
+            frame.append(maskBit | 127)
             for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
         }
-        let mask: [UInt8] = [1, 2, 3, 4]
-        frame += mask
-        frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        if masked {
+            let mask: [UInt8] = [1, 2, 3, 4]
+            frame += mask
+            frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        } else {
+            frame += payload
+        }
         var offset = 0
         while offset < frame.count {
             let sent = frame[offset...].withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

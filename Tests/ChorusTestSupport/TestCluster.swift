@@ -21,7 +21,7 @@ public final class TestCluster: Sendable {
     /// otherwise the run's shared servers, which chaos refuses to touch.
     public init(
         gateways: Int = 2, workers: Int = 3, environment: [String: String] = [:],
-        redis: RedisServer? = nil, postgres: PostgresServer? = nil
+        redis: RedisServer? = nil, postgres: PostgresServer? = nil, gatewayOpenFiles: Int? = nil
     ) async throws {
         let name = uniqueName("test")
         self.name = name
@@ -38,7 +38,11 @@ public final class TestCluster: Sendable {
         for index in 0..<workers { started.append(try await NodeProcess.start("RoomWorker", nodeID: "\(name)-worker-\(index + 1)", environment: env)) }
         self.workers = started
         started = []
-        for index in 0..<gateways { started.append(try await NodeProcess.start("Gateway", nodeID: "\(name)-gateway-\(index + 1)", environment: env)) }
+        for index in 0..<gateways {
+            started.append(
+                try await NodeProcess.start("Gateway", nodeID: "\(name)-gateway-\(index + 1)", environment: env, openFiles: gatewayOpenFiles)
+            )
+        }
         self.gateways = started
         for (index, node) in self.workers.enumerated() { try record(node, as: "worker-\(index + 1)") }
         for (index, node) in self.gateways.enumerated() { try record(node, as: "gateway-\(index + 1)") }

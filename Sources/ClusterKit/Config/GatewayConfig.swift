@@ -38,6 +38,28 @@ public struct GatewayConfig: Sendable {
     /// and in a burst (`WS_ACCEPT_BURST`, default 4000); beyond, the upgrade gets 503 + `Retry-After`.
     public var acceptPerSecond: Double
     public var acceptBurst: Double
+    /// Open TCP connections (REST and WebSocket) at which the gateway stops accepting more until
+    /// one closes (`MAX_CONNECTIONS`; default 0: the open-file limit minus `reservedFileDescriptors`).
+    /// New clients wait in the listen backlog meanwhile; the process keeps descriptors for storage,
+    /// Redis and the runtime, so reaching it never kills the gateway.
+    public var maxConnections: Int
+    /// Open WebSockets at which upgrades get 503 + `Retry-After: 1` (`WS_MAX_CONNECTIONS`;
+    /// default 0: `maxConnections` minus 128, so that REST, `/healthz` and `/metrics` still get in).
+    public var maxWebSockets: Int
+    /// Open WebSockets of one user on one gateway; past it, upgrades get 429
+    /// (`WS_MAX_CONNECTIONS_PER_USER`, default 32).
+    public var maxWebSocketsPerUser: Int
+    /// Longest wait for a new connection's first complete request head (`HTTP_HEADER_TIMEOUT_MS`,
+    /// default 10000); then the connection is closed. Slow or silent clients hold nothing longer.
+    public var headerTimeout: Duration
+    /// Longest idle time of a keep-alive REST connection between requests (`HTTP_IDLE_TIMEOUT_MS`, default 60000).
+    public var httpIdleTimeout: Duration
+    /// Inbound silence on a WebSocket after which the server pings it (`WS_PING_INTERVAL_MS`, default 30000) ...
+    public var pingInterval: Duration
+    /// ... and how long it then waits for any frame before dropping the connection (`WS_PONG_TIMEOUT_MS`, default 30000).
+    public var pongTimeout: Duration
+    /// Most fragments of one WebSocket message (`WS_MAX_FRAGMENTS`, default 1024); more closes with 1008.
+    public var maxFragments: Int
     /// How long the gateway waits for a room's owner to answer (`REQUEST_TIMEOUT_MS`, default 5000)
     /// before answering `unavailable`.
     public var requestTimeout: Duration
@@ -61,7 +83,15 @@ public struct GatewayConfig: Sendable {
         rateLimitBurst: Double = 100,
         requestTimeout: Duration = .seconds(5),
         acceptPerSecond: Double = 2_000,
-        acceptBurst: Double = 4_000
+        acceptBurst: Double = 4_000,
+        maxConnections: Int = 0,
+        maxWebSockets: Int = 0,
+        maxWebSocketsPerUser: Int = 32,
+        headerTimeout: Duration = .seconds(10),
+        httpIdleTimeout: Duration = .seconds(60),
+        pingInterval: Duration = .seconds(30),
+        pongTimeout: Duration = .seconds(30),
+        maxFragments: Int = 1_024
     ) throws {
         guard jwtSecret.utf8.count >= Self.minimumSecretBytes else {
             throw ConfigError(
@@ -85,6 +115,33 @@ public struct GatewayConfig: Sendable {
         self.requestTimeout = requestTimeout
         self.acceptPerSecond = acceptPerSecond
         self.acceptBurst = acceptBurst
+        self.maxConnections = maxConnections
+        self.maxWebSockets = maxWebSockets
+        self.maxWebSocketsPerUser = maxWebSocketsPerUser
+        self.headerTimeout = headerTimeout
+        self.httpIdleTimeout = httpIdleTimeout
+        self.pingInterval = pingInterval
+        self.pongTimeout = pongTimeout
+        self.maxFragments = maxFragments
+    }
+
+    /// Descriptors kept for the process itself when `maxConnections` is derived from the open-file limit.
+    public static let reservedFileDescriptors = 256
+    /// Connections kept for REST (and `/healthz`) when `maxWebSockets` is derived.
+    public static let reservedForHTTP = 128
+
+    /// `maxConnections`, or the default for an open-file limit of `openFiles`.
+    public func connectionLimit(openFiles: Int?) -> Int {
+        if maxConnections > 0 { return maxConnections }
+        guard let openFiles, openFiles < Int.max / 2 else { return 1_000_000 }
+        return max(64, openFiles - Self.reservedFileDescriptors)
+    }
+
+    /// `maxWebSockets`, or the default below `connectionLimit`.
+    public func webSocketLimit(openFiles: Int?) -> Int {
+        if maxWebSockets > 0 { return maxWebSockets }
+        let connections = connectionLimit(openFiles: openFiles)
+        return max(32, connections - min(Self.reservedForHTTP, connections / 2))
     }
 
     /// Reads every setting from `source`, validating each.
@@ -105,7 +162,15 @@ public struct GatewayConfig: Sendable {
             rateLimitBurst: Double(try source.int("WS_RATE_BURST", default: 100, in: 1...1_000_000)),
             requestTimeout: try source.milliseconds("REQUEST_TIMEOUT_MS", default: 5_000, in: 100...120_000),
             acceptPerSecond: Double(try source.int("WS_ACCEPT_PER_SEC", default: 2_000, in: 1...10_000_000)),
-            acceptBurst: Double(try source.int("WS_ACCEPT_BURST", default: 4_000, in: 1...10_000_000))
+            acceptBurst: Double(try source.int("WS_ACCEPT_BURST", default: 4_000, in: 1...10_000_000)),
+            maxConnections: try source.int("MAX_CONNECTIONS", default: 0, in: 0...100_000_000),
+            maxWebSockets: try source.int("WS_MAX_CONNECTIONS", default: 0, in: 0...100_000_000),
+            maxWebSocketsPerUser: try source.int("WS_MAX_CONNECTIONS_PER_USER", default: 32, in: 1...1_000_000),
+            headerTimeout: try source.milliseconds("HTTP_HEADER_TIMEOUT_MS", default: 10_000, in: 100...600_000),
+            httpIdleTimeout: try source.milliseconds("HTTP_IDLE_TIMEOUT_MS", default: 60_000, in: 100...3_600_000),
+            pingInterval: try source.milliseconds("WS_PING_INTERVAL_MS", default: 30_000, in: 100...3_600_000),
+            pongTimeout: try source.milliseconds("WS_PONG_TIMEOUT_MS", default: 30_000, in: 100...3_600_000),
+            maxFragments: try source.int("WS_MAX_FRAGMENTS", default: 1_024, in: 1...1_000_000)
         )
     }
 }

@@ -51,6 +51,13 @@ public enum ProcessBootstrap {
         return UInt64(limit.rlim_cur)
     }
 
+    /// The current soft limit on open files (`RLIMIT_NOFILE`), at most `Int.max`; `nil` if unknown.
+    public static func openFileLimit() -> Int? {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        return limit.rlim_cur >= UInt64(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
     /// Routes swift-metrics to a Prometheus registry and returns it (served at `/metrics`).
     public static func bootstrapMetrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()

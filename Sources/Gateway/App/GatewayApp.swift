@@ -1,6 +1,6 @@
 import ClusterKit
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import NIOCore
 import PostgresNIO
@@ -36,7 +36,10 @@ struct GatewayComponents: Sendable {
         self.redis = RedisClient(url: config.node.redisURL, logger: logger)
         let instanceID = "\(config.node.nodeID).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         self.instanceID = instanceID
-        let registry = ConnectionRegistry()
+        let openFiles = ProcessBootstrap.openFileLimit()
+        let registry = ConnectionRegistry(
+            maxConnections: config.webSocketLimit(openFiles: openFiles), maxPerUser: config.maxWebSocketsPerUser
+        )
         let inbox = ClusterInbox(registry: registry, logger: logger)
         self.registry = registry
         self.loopWriters = LoopWriters(flushInterval: config.flushInterval)
@@ -78,25 +81,20 @@ struct GatewayComponents: Sendable {
         Authenticator(tokens: tokens, revocations: revocations, storageTimeout: config.storageTimeout)
     }
 
-    /// The router that decides WebSocket upgrades (`GET /v1/ws`).
-    func makeWebSocketRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: WebSocketAuthMiddleware(
-            authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst)
-        ))
-        router.ws("v1/ws") { inbound, outbound, context in
-            guard let identity = context.requestContext.identity, let channel = context.requestContext.channel else { return }
-            let connection = ClientConnection(
-                id: registry.makeID(), identity: identity, outboundLimit: config.outboundBufferBytes,
-                rate: config.rateLimitPerSecond, burst: config.rateLimitBurst, channel: channel, writers: loopWriters,
-                onClose: ChatSession.closer(outbound: outbound, channel: channel, timeout: .seconds(Self.closeTimeoutSeconds))
-            )
-            await ChatSession(
-                connection: connection, workers: workers, hub: hub, history: PostgresRoomStore(database: database),
-                registry: registry, revocations: revocations, maxMessageBytes: config.maxFrameBytes, logger: logger
-            ).run(inbound: inbound)
-        }
-        return router
+    /// Admits and opens WebSockets (`GET /v1/ws`).
+    func makeAcceptor(openFiles: Int?) -> WebSocketAcceptor {
+        var protocolConfiguration = WebSocketStateMachine.Configuration()
+        protocolConfiguration.maxMessageBytes = config.maxFrameBytes
+        protocolConfiguration.maxFragments = config.maxFragments
+        protocolConfiguration.pingInterval = TimeAmount(config.pingInterval)
+        protocolConfiguration.pongTimeout = TimeAmount(config.pongTimeout)
+        protocolConfiguration.closeTimeout = .seconds(Self.closeTimeoutSeconds)
+        return WebSocketAcceptor(
+            authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst),
+            registry: registry, loopWriters: loopWriters, workers: workers, hub: hub, history: PostgresRoomStore(database: database),
+            protocolConfiguration: protocolConfiguration, outboundBufferBytes: config.outboundBufferBytes,
+            ratePerSecond: config.rateLimitPerSecond, rateBurst: config.rateLimitBurst, logger: logger
+        )
     }
 
     /// Every route of the gateway.
@@ -118,9 +116,11 @@ struct GatewayComponents: Sendable {
             metrics: metrics
         ).add(to: router)
         router.get("v1/openapi.yaml") { _, _ in try OpenAPIDocument.response() }
-        // Reached only when the upgrade was declined: a bad token (401) or a plain GET (400).
+        // A plain GET without an upgrade: a bad token (401), else 400.
         router.get("v1/ws") { request, _ -> Response in
-            _ = try await authenticator.identity(for: try WebSocketAuthMiddleware.token(of: request))
+            let token = Authenticator.bearerToken(request.headers[.authorization]) ?? request.uri.queryParameters.get("token")
+            guard let token, !token.isEmpty else { throw APIError(.unauthorized, "missing token: use Authorization: Bearer or ?token=") }
+            _ = try await authenticator.identity(for: token)
             throw APIError(.badRequest, "this endpoint needs a WebSocket upgrade")
         }
 
@@ -156,13 +156,21 @@ func buildGateway(
 ) async -> (app: some ApplicationProtocol, drain: GatewayDrain) {
     let components = await GatewayComponents(config: config, logger: logger, metrics: metrics)
     let postgres = components.postgres
+    let openFiles = ProcessBootstrap.openFileLimit()
+    let acceptor = components.makeAcceptor(openFiles: openFiles)
+    let channel = GatewayChannel.Configuration(headerTimeout: TimeAmount(config.headerTimeout), idleTimeout: config.httpIdleTimeout)
+    let connectionLimit = config.connectionLimit(openFiles: openFiles)
+    logger.info("connection limits", metadata: [
+        "open_files": "\(openFiles.map(String.init) ?? "unknown")", "connections": "\(connectionLimit)",
+        "websockets": "\(components.registry.maxConnections)", "websockets_per_user": "\(config.maxWebSocketsPerUser)",
+    ])
     var app = Application(
         router: components.makeRouter(),
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: components.makeWebSocketRouter(),
-            configuration: .init(ws: .init(maxFrameSize: config.maxFrameBytes, closeTimeout: .seconds(GatewayComponents.closeTimeoutSeconds)))
+        server: HTTPServerBuilder { responder in GatewayChannel(responder: responder, configuration: channel, acceptor: acceptor) },
+        configuration: .init(
+            address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway",
+            availableConnectionsDelegate: ConnectionCap(limit: connectionLimit, logger: logger)
         ),
-        configuration: .init(address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway"),
         services: [components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub],
         onServerRunning: { channel in
             logger.notice("gateway listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])

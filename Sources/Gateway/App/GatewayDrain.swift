@@ -27,7 +27,7 @@ final class GatewayDrain: Service, Sendable {
         draining.store(true, ordering: .relaxed)
         let started = ContinuousClock.now
         let open = registry.count
-        registry.closeAll(code: 1001, reason: "server going away: reconnect and resume with since_seq")
+        registry.closeAll(code: .goingAway, reason: "server going away: reconnect and resume with since_seq")
         while registry.count > 0, ContinuousClock.now - started < timeout {
             try? await Task.sleep(for: .milliseconds(20))
         }

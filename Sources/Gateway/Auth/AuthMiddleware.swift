@@ -28,12 +28,16 @@ struct Authenticator: Sendable {
         guard let identity = await tokens.verify(token) else {
             throw APIError(.unauthorized, "invalid or expired token")
         }
+        if try await isRevoked(identity) { throw APIError(.unauthorized, "token has been revoked") }
+        return identity
+    }
+
+    /// Whether `identity`'s token or user was revoked; throws when Redis does not answer in time.
+    func isRevoked(_ identity: Identity) async throws -> Bool {
         let revocations = self.revocations
-        let revoked = try await withTimeout(storageTimeout) {
+        return try await withTimeout(storageTimeout) {
             try await revocations.isRevoked(tokenID: identity.tokenID, userID: identity.userID)
         }
-        if revoked { throw APIError(.unauthorized, "token has been revoked") }
-        return identity
     }
 
     /// The token in an `Authorization: Bearer` header value.

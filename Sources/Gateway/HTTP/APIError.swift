@@ -46,7 +46,7 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     var status: HTTPResponse.Status { code.status }
     var description: String { "\(code.rawValue): \(message)" }
 
-    private struct Body: Encodable {
+    fileprivate struct Body: Encodable {
         struct Detail: Encodable {
             let code: Code
             let message: String
@@ -65,4 +65,11 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
 extension APIError {
     static func notFound(_ what: String) -> APIError { APIError(.notFound, "\(what) not found") }
     static let storageUnavailable = APIError(.unavailable, "storage is unavailable, retry later")
+}
+
+extension APIError {
+    /// The contract's error body, `{"error":{"code":…,"message":…}}`, for answers written outside a route.
+    static func body(code: Code, message: String) -> ByteBuffer {
+        ByteBuffer(bytes: (try? JSONEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data())
+    }
 }

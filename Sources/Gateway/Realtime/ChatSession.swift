@@ -1,97 +1,55 @@
 import ClusterKit
 import Foundation
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
 
-/// Serves one WebSocket connection: reads client frames, answers them, writes the outbound queue,
-/// and closes with the contract's codes. An error ends this connection only, never the server.
-struct ChatSession {
+/// The chat protocol of one WebSocket connection: answers the client's messages and cleans up
+/// when the connection ends. Called by the connection's `WebSocketHandler` on its event loop; it
+/// never waits. The few steps that must wait (a join's subscription, the owner's answer, a
+/// replay from Postgres) run as short tasks started by that join, which undo themselves if the
+/// connection is gone by the time they finish.
+struct ChatSession: Sendable {
     let connection: ClientConnection
     let workers: WorkerClient
     let hub: RoomHub
     let history: PostgresRoomStore
     let registry: ConnectionRegistry
-    /// Checked once more after the socket is registered: a logout between the upgrade's check and
-    /// the registration would otherwise leave the socket open until the token expires.
-    let revocations: RevocationStore
-    /// Largest accepted message (a message may span several frames).
-    let maxMessageBytes: Int
     let logger: Logger
 
-    /// Runs until the client leaves or the connection is closed by the server.
-    ///
-    /// The connection holds no task of its own besides this one, which reads: frames go out through
-    /// the event loop's `LoopWriter`, the token's expiry is a timer on the event loop, and a close
-    /// starts a short task (see `closer(outbound:channel:)`) only when it happens. Idle
-    /// connections are what a gateway holds most of, so each task saved is memory per connection.
-    func run(inbound: WebSocketInboundStream) async {
-        registry.add(connection)
-        let identity = connection.identity
-        if (try? await revocations.isRevoked(tokenID: identity.tokenID, userID: identity.userID)) == true {
-            connection.close(code: 4001, reason: "token revoked")
+    /// A complete message from the client. Every message counts against the rate limit, also
+    /// one that is binary or does not parse.
+    func received(_ message: WebSocketStateMachine.Message, now: NIODeadline) {
+        let allowed = connection.allow(now: Double(now.uptimeNanoseconds) / 1e9)
+        switch message {
+        case .binary:
+            reject(.init(code: allowed ? "bad_request" : "rate_limited", message: allowed ? "frames must be JSON text" : "too many frames, slow down", ref: nil))
+        case .text(let bytes):
+            handle(bytes, allowed: allowed)
         }
-        let remaining = Double(identity.expiresAt) - Date().timeIntervalSince1970
-        let expiry = connection.channel.eventLoop.scheduleTask(in: .milliseconds(Int64(max(0, remaining) * 1000))) { [connection] in
-            connection.close(code: 4001, reason: "token expired")
-        }
-        let clock = ContinuousClock()
-        let start = clock.now
-        do {
-            for try await message in inbound.messages(maxSize: maxMessageBytes) {
-                guard case .text(let text) = message else {
-                    reject(.init(code: "bad_request", message: "frames must be JSON text", ref: nil))
-                    continue
-                }
-                let elapsed = clock.now - start
-                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                handle(text, now: seconds)
-            }
-        } catch {
-            logger.debug("websocket read ended", metadata: ["error": "\(error)"])
-        }
-        expiry.cancel()
-        connection.close(code: 1000, reason: "")
-        registry.remove(connection)
+    }
+
+    /// The connection is gone: it leaves its rooms here and at their owners.
+    func ended() {
+        registry.remove(connection.id)
         for roomID in connection.leaveAll() {
             hub.removeMember(roomID, connection)
             _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
         }
     }
 
-    /// What a connection does when a close is asked for (on its event loop, after the frames
-    /// before it): send the close frame through the WebSocket library, which then waits for the
-    /// client's answer; a client that does not answer within `timeout` loses the socket, which
-    /// ends the read loop of `run`. A slow consumer (4008) gets `slowConsumerGrace` instead: its
-    /// close frame waits behind the bytes it has not read yet, and it should still learn why it
-    /// was closed (and resume with `since_seq`) if it reads again; what it holds meanwhile is
-    /// bounded by `WS_OUTBOUND_BUFFER_BYTES` and the kernel's socket buffer.
-    static func closer(outbound: WebSocketOutboundWriter, channel: any Channel, timeout: TimeAmount) -> @Sendable (UInt16, String) -> Void {
-        { code, reason in
-            Task {
-                try? await outbound.close(.init(codeNumber: Int(code)), reason: reason)
-            }
-            let grace = code == ClientSocket.slowConsumer ? slowConsumerGrace : timeout
-            channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
-        }
-    }
-
-    /// How long a slow consumer's socket stays open after its 4008 close was asked for.
-    static let slowConsumerGrace: TimeAmount = .seconds(60)
-
     private func reject(_ rejection: ClientFrame.Rejection) {
         connection.send(ServerFrame.error(code: rejection.code, message: rejection.message, ref: rejection.ref))
     }
 
-    private func handle(_ text: String, now: Double) {
+    private func handle(_ text: ByteBuffer, allowed: Bool) {
         let frame: ClientFrame
         do {
             frame = try ClientFrame.parse(text)
         } catch {
-            return reject(error)
+            return reject(allowed ? error : .init(code: "rate_limited", message: "too many frames, slow down", ref: error.ref))
         }
-        guard connection.allow(now: now) else {
+        guard allowed else {
             return reject(.init(code: "rate_limited", message: "too many frames, slow down", ref: frame.ref))
         }
         switch frame {
@@ -191,6 +149,8 @@ struct ChatSession {
     private func replayFromHistory(_ roomID: Int64, after: Int64, upTo: Int64) async -> Bool {
         var cursor = after
         while cursor < upTo {
+            // The connection left (or went): stop reading for it.
+            guard connection.membership(of: roomID) == .joining else { return true }
             guard let page = try? await history.messages(roomID: roomID, afterSeq: cursor, beforeSeq: upTo + 1, limit: 500),
                 !page.isEmpty
             else { return cursor >= upTo }

@@ -14,31 +14,20 @@ final class ClientConnection: Sendable {
 
     let id: UInt64
     let identity: Identity
-    let channel: any Channel
     /// Frames go to the socket's event loop in batches (no task per connection).
     private let writer: LoopWriter
-    private let socket: ClientSocket
+    private let socket: WebSocketHandler
     private let rooms = Mutex<[Int64: Membership]>([:])
     private let limiter: Mutex<TokenBucket>
 
-    /// `onClose` runs once, on the channel's event loop, when a close was asked for: after every
-    /// frame sent before it. It sends the close frame (the WebSocket library's close handshake).
-    /// A client that lets more than `outboundLimit` bytes pile up is closed with 4008.
-    init(
-        id: UInt64, identity: Identity, outboundLimit: Int, rate: Double, burst: Double,
-        channel: any Channel, writers: LoopWriters, onClose: @escaping @Sendable (UInt16, String) -> Void
-    ) {
+    /// `socket` is the connection's handler, already in (or about to join) its channel's pipeline
+    /// on `writer`'s event loop.
+    init(id: UInt64, identity: Identity, rate: Double, burst: Double, socket: WebSocketHandler, writer: LoopWriter) {
         self.id = id
         self.identity = identity
-        self.channel = channel
         self.limiter = Mutex(TokenBucket(rate: rate, burst: burst))
-        let socket = ClientSocket(channel: channel, onClose: onClose)
-        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: max(1, outboundLimit / 2), high: max(2, outboundLimit))
-        channel.setOption(ChannelOptions.writeBufferWaterMark, value: waterMark).whenFailure { _ in }
-        // Added before any frame is appended: both run in order on the channel's event loop.
-        channel.pipeline.addHandler(socket, position: .first).whenFailure { _ in }
         self.socket = socket
-        self.writer = writers.writer(for: channel.eventLoop)
+        self.writer = writer
     }
 
     /// Queues a text message (the JSON payload) for the client; never waits.
@@ -48,7 +37,7 @@ final class ClientConnection: Sendable {
 
     /// Closes with `code` after the frames already sent; frames sent afterwards are dropped.
     /// The first close asked for wins.
-    func close(code: UInt16, reason: String) {
+    func close(code: CloseCode, reason: String) {
         writer.close(socket, code: code, reason: reason)
     }
 

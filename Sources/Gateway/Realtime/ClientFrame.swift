@@ -31,8 +31,16 @@ enum ClientFrame: Equatable {
 
     /// Parses one text frame.
     static func parse(_ text: String) throws(Rejection) -> ClientFrame {
+        try parse(data: Data(text.utf8))
+    }
+
+    /// Parses one text message (valid UTF-8: the WebSocket layer checked it).
+    static func parse(_ bytes: ByteBuffer) throws(Rejection) -> ClientFrame {
+        try parse(data: Data(bytes.readableBytesView))
+    }
+
+    private static func parse(data: Data) throws(Rejection) -> ClientFrame {
         let raw: Raw
-        let data = Data(text.utf8)
         do {
             raw = try JSONDecoder().decode(Raw.self, from: data)
         } catch {

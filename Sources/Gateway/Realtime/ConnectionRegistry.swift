@@ -1,59 +1,125 @@
 import Synchronization
 
-/// Every open WebSocket of this gateway, by token and by user, so that a revocation (logout,
-/// account deletion) or a drain reaches each of them.
+/// Every WebSocket of this gateway, from the moment its upgrade is admitted, by token and by
+/// user: it enforces the connection caps, and a revocation (logout, account deletion) or a drain
+/// reaches each of them.
+///
+/// An upgrade first *reserves* a slot (`reserve`), before the revocation lookup in Redis, and the
+/// socket is attached to it once upgraded (`attach`). A revocation that arrives between the two
+/// marks the reservation, and the socket is closed with 4001 as soon as it is attached: no logout
+/// can slip between the upgrade's check and the socket's registration. The slot is freed when the
+/// channel closes (`remove`), whatever happened before.
 final class ConnectionRegistry: Sendable {
+    /// Why a reservation was refused.
+    enum Refusal: Error, Equatable {
+        /// `WS_MAX_CONNECTIONS` reached on this gateway.
+        case full
+        /// `WS_MAX_CONNECTIONS_PER_USER` reached by this user on this gateway.
+        case userLimit
+    }
+
+    private struct Slot {
+        let identity: Identity
+        var connection: ClientConnection?
+        /// Revoked while reserved: closed with 4001 when attached.
+        var revoked: String?
+    }
+
     private struct State {
         var nextID: UInt64 = 0
-        var connections: [UInt64: ClientConnection] = [:]
-        /// Set by `closeAll`: connections added afterwards are closed at once with its code.
-        var closedWith: (code: UInt16, reason: String)?
+        var slots: [UInt64: Slot] = [:]
+        var perUser: [Int64: Int] = [:]
+        /// Set by `closeAll`: connections attached afterwards are closed at once with its code.
+        var closedWith: (code: CloseCode, reason: String)?
     }
 
+    /// Most WebSockets on this gateway, reserved ones included.
+    let maxConnections: Int
+    /// Most WebSockets of one user on this gateway.
+    let maxPerUser: Int
     private let state = Mutex(State())
 
-    /// A fresh connection id.
-    func makeID() -> UInt64 {
+    init(maxConnections: Int = .max, maxPerUser: Int = .max) {
+        self.maxConnections = maxConnections
+        self.maxPerUser = maxPerUser
+    }
+
+    /// Reserves a slot for a socket of `identity`; its id is the connection's id.
+    func reserve(_ identity: Identity) -> Result<UInt64, Refusal> {
         state.withLock { state in
+            guard state.slots.count < maxConnections else { return .failure(.full) }
+            let userCount = state.perUser[identity.userID, default: 0]
+            guard userCount < maxPerUser else { return .failure(.userLimit) }
             state.nextID += 1
-            return state.nextID
+            state.slots[state.nextID] = Slot(identity: identity)
+            state.perUser[identity.userID] = userCount + 1
+            return .success(state.nextID)
         }
     }
 
-    func add(_ connection: ClientConnection) {
-        let closed = state.withLock { state in
-            state.connections[connection.id] = connection
-            return state.closedWith
+    /// Attaches the upgraded socket to its reservation; closes it at once if it was revoked
+    /// meanwhile or the gateway is draining. `false` if the slot is gone (the channel closed).
+    @discardableResult
+    func attach(_ connection: ClientConnection) -> Bool {
+        let (found, close) = state.withLock { state -> (Bool, (code: CloseCode, reason: String)?) in
+            guard var slot = state.slots[connection.id] else { return (false, nil) }
+            slot.connection = connection
+            state.slots[connection.id] = slot
+            if let revoked = slot.revoked { return (true, (.tokenRevoked, revoked)) }
+            return (true, state.closedWith)
         }
-        if let closed { connection.close(code: closed.code, reason: closed.reason) }
+        if let close { connection.close(code: close.code, reason: close.reason) }
+        return found
     }
 
-    func remove(_ connection: ClientConnection) {
-        _ = state.withLock { $0.connections.removeValue(forKey: connection.id) }
+    /// Frees the slot `id` (reserved or attached); harmless if already free.
+    func remove(_ id: UInt64) {
+        state.withLock { state in
+            guard let slot = state.slots.removeValue(forKey: id) else { return }
+            let userID = slot.identity.userID
+            let left = state.perUser[userID, default: 1] - 1
+            state.perUser[userID] = left > 0 ? left : nil
+        }
     }
 
-    var count: Int { state.withLock { $0.connections.count } }
+    /// Open sockets, reserved ones included.
+    var count: Int { state.withLock { $0.slots.count } }
+
+    /// Sockets that are attached (upgraded).
+    var attachedCount: Int { state.withLock { $0.slots.values.count { $0.connection != nil } } }
 
     /// Closes the connections opened with token `tokenID` (code 4001).
     func revokeToken(_ tokenID: String) {
-        matching { $0.identity.tokenID == tokenID }.forEach { $0.close(code: 4001, reason: "token revoked") }
+        revoke(reason: "token revoked") { $0.tokenID == tokenID }
     }
 
     /// Closes every connection of `userID` (code 4001).
     func revokeUser(_ userID: Int64) {
-        matching { $0.identity.userID == userID }.forEach { $0.close(code: 4001, reason: "account deleted") }
+        revoke(reason: "account deleted") { $0.userID == userID }
     }
 
     /// Closes every connection with `code` (1001 on drain).
-    func closeAll(code: UInt16, reason: String) {
+    func closeAll(code: CloseCode, reason: String) {
         let all = state.withLock { state in
             state.closedWith = (code, reason)
-            return Array(state.connections.values)
+            return state.slots.values.compactMap(\.connection)
         }
         all.forEach { $0.close(code: code, reason: reason) }
     }
 
-    private func matching(_ predicate: (ClientConnection) -> Bool) -> [ClientConnection] {
-        state.withLock { $0.connections.values.filter(predicate) }
+    private func revoke(reason: String, _ matches: (Identity) -> Bool) {
+        let open = state.withLock { state -> [ClientConnection] in
+            var open: [ClientConnection] = []
+            for (id, var slot) in state.slots where matches(slot.identity) {
+                if let connection = slot.connection {
+                    open.append(connection)
+                } else {
+                    slot.revoked = reason
+                    state.slots[id] = slot
+                }
+            }
+            return open
+        }
+        open.forEach { $0.close(code: .tokenRevoked, reason: reason) }
     }
 }

@@ -17,12 +17,12 @@ final class LoopWriter: Sendable {
         /// A text message; the payload is the JSON, framed here.
         case text(ByteBuffer)
         /// Write nothing more after the frames before; then close with this code.
-        case close(code: UInt16, reason: String)
+        case close(code: CloseCode, reason: String)
     }
 
     private struct Item: @unchecked Sendable {
-        // `ClientSocket` is touched only on `loop`, where the batch is written.
-        let socket: ClientSocket
+        // `WebSocketHandler` is touched only on `loop`, where the batch is written.
+        let socket: WebSocketHandler
         let operation: Operation
     }
 
@@ -36,11 +36,11 @@ final class LoopWriter: Sendable {
         self.flushInterval = flushInterval > .zero ? TimeAmount(flushInterval) : nil
     }
 
-    func send(_ payload: ByteBuffer, to socket: ClientSocket) {
+    func send(_ payload: ByteBuffer, to socket: WebSocketHandler) {
         append(Item(socket: socket, operation: .text(payload)))
     }
 
-    func close(_ socket: ClientSocket, code: UInt16, reason: String) {
+    func close(_ socket: WebSocketHandler, code: CloseCode, reason: String) {
         append(Item(socket: socket, operation: .close(code: code, reason: reason)))
     }
 
@@ -63,14 +63,14 @@ final class LoopWriter: Sendable {
             defer { batch.removeAll(keepingCapacity: true) }
             return batch
         }
-        var flushes: [ClientSocket] = []
+        var flushes: [WebSocketHandler] = []
         var lastPayload: ByteBuffer?
         var lastFrame = ByteBuffer()
         for item in items {
             switch item.operation {
             case .text(let payload):
                 if payload != lastPayload {
-                    lastFrame = WebSocketText.frame(payload, allocator: item.socket.channel.allocator)
+                    lastFrame = ServerFrames.text(payload, allocator: item.socket.allocator)
                     lastPayload = payload
                 }
                 let wasPending = item.socket.needsFlush
@@ -82,27 +82,5 @@ final class LoopWriter: Sendable {
             }
         }
         for socket in flushes where socket.needsFlush { socket.flush() }
-    }
-}
-
-/// Server-to-client WebSocket text frames (RFC 6455 §5.2: FIN, opcode 1, no mask).
-enum WebSocketText {
-    static func frame(_ payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
-        let length = payload.readableBytes
-        var frame = allocator.buffer(capacity: length + 10)
-        frame.writeInteger(UInt8(0x81))
-        switch length {
-        case ..<126:
-            frame.writeInteger(UInt8(length))
-        case ..<65536:
-            frame.writeInteger(UInt8(126))
-            frame.writeInteger(UInt16(length))
-        default:
-            frame.writeInteger(UInt8(127))
-            frame.writeInteger(UInt64(length))
-        }
-        var payload = payload
-        frame.writeBuffer(&payload)
-        return frame
     }
 }

@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: [(0, [0x81, 0]), (125, [0x81, 125]), (126, [0x81, 126, 0, 126]), (65_535, [0x81, 126, 0xFF, 0xFF]), (65_536, [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0])])
     func webSocketText_framesWithTheShortestLength(length: Int, header: [UInt8]) {
         let payload = ByteBuffer(repeating: UInt8(ascii: "x"), count: length)
-        var frame = WebSocketText.frame(payload, allocator: ByteBufferAllocator())
+        var frame = ServerFrames.text(payload, allocator: ByteBufferAllocator())
         #expect(frame.readBytes(length: header.count) == header)
         #expect(frame == payload)
     }

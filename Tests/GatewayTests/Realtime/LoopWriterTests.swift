@@ -1,24 +1,19 @@
 import NIOCore
 import NIOEmbedded
-import Synchronization
 import Testing
 
 @testable import Gateway
 
 /// The batched outbound path on an embedded channel: order, the close after the frames before it,
-/// nothing after the close, one flush per batch, and the slow-consumer close.
+/// nothing after the close, and the slow-consumer close.
 @Suite struct LoopWriterTests {
-    private final class Closes: Sendable {
-        let codes = Mutex<[UInt16]>([])
-    }
-
-    private func connectedSocket(loop: EmbeddedEventLoop = EmbeddedEventLoop()) throws -> (EmbeddedChannel, ClientSocket, Closes) {
+    private func connectedSocket(loop: EmbeddedEventLoop = EmbeddedEventLoop()) throws -> (EmbeddedChannel, WebSocketHandler) {
         let channel = EmbeddedChannel(loop: loop)
-        let closes = Closes()
-        let socket = ClientSocket(channel: channel) { code, _ in closes.codes.withLock { $0.append(code) } }
-        try channel.pipeline.syncOperations.addHandler(socket, position: .first)
+        let machine = WebSocketStateMachine(configuration: .init(), now: .now())
+        let socket = WebSocketHandler(machine: machine, allocator: channel.allocator)
+        try channel.pipeline.syncOperations.addHandler(socket)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        return (channel, socket, closes)
+        return (channel, socket)
     }
 
     private func written(_ channel: EmbeddedChannel) throws -> [[UInt8]] {
@@ -29,25 +24,30 @@ import Testing
         return frames
     }
 
+    /// A close frame's first four bytes: FIN + opcode 8, the length, the code.
+    private func closeHeader(_ frame: [UInt8]) -> [UInt8] { Array(frame.prefix(4)) }
+
     @Test func framesLeaveInOrder_theCloseAfterThem_andNothingAfterTheClose() throws {
-        let (channel, socket, closes) = try connectedSocket()
+        let (channel, socket) = try connectedSocket()
         let writer = LoopWriter(loop: channel.embeddedEventLoop)
         writer.send(ByteBuffer(string: "a"), to: socket)
         writer.send(ByteBuffer(string: "bb"), to: socket)
-        writer.close(socket, code: 4001, reason: "token revoked")
+        writer.close(socket, code: .tokenRevoked, reason: "token revoked")
         writer.send(ByteBuffer(string: "late"), to: socket)
-        writer.close(socket, code: 1000, reason: "")
+        writer.close(socket, code: .normal, reason: "")
         #expect(try written(channel).isEmpty)  // nothing before the loop runs the batch
         channel.embeddedEventLoop.run()
-        #expect(try written(channel) == [[0x81, 1, 0x61], [0x81, 2, 0x62, 0x62]])
-        #expect(closes.codes.withLock { $0 } == [4001])
+        let frames = try written(channel)
+        #expect(Array(frames.prefix(2)) == [[0x81, 1, 0x61], [0x81, 2, 0x62, 0x62]])
+        #expect(frames.count == 3)
+        #expect(closeHeader(frames[2]) == [0x88, 15, 0x0F, 0xA1])  // 4001 "token revoked"
     }
 
     @Test func socketsOfOneLoop_shareABatch_eachGetsItsOwnFramesInOrder() throws {
         let loop = EmbeddedEventLoop()
-        let (first, firstSocket, _) = try connectedSocket(loop: loop)
-        let (second, secondSocket, _) = try connectedSocket(loop: loop)
-        let (closed, closedSocket, _) = try connectedSocket(loop: loop)
+        let (first, firstSocket) = try connectedSocket(loop: loop)
+        let (second, secondSocket) = try connectedSocket(loop: loop)
+        let (closed, closedSocket) = try connectedSocket(loop: loop)
         try closed.close().wait()
         let writer = LoopWriter(loop: loop)
         let message = ByteBuffer(string: #"{"type":"message","seq":1}"#)
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func aClientThatDoesNotRead_isClosedWith4008_andGetsNothingMore() throws {
-        let (channel, socket, closes) = try connectedSocket()
+        let (channel, socket) = try connectedSocket()
         let writer = LoopWriter(loop: channel.embeddedEventLoop)
         channel.isWritable = false
         writer.send(ByteBuffer(string: "a"), to: socket)
@@ -70,7 +70,9 @@ import Testing
         channel.isWritable = true
         writer.send(ByteBuffer(string: "b"), to: socket)
         channel.embeddedEventLoop.run()
-        #expect(try written(channel).isEmpty)
-        #expect(closes.codes.withLock { $0 } == [ClientSocket.slowConsumer])
+        let frames = try written(channel)
+        #expect(frames.count == 1)
+        #expect(closeHeader(frames[0]) == [0x88, UInt8(frames[0].count - 2), 0x0F, 0xA8])  // 4008, then nothing
+        #expect(channel.isActive)  // it keeps the socket for the grace period, to read its close
     }
 }

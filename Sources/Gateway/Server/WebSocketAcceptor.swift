@@ -1,0 +1,90 @@
+import ClusterKit
+import Foundation
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// Admits and opens the gateway's WebSockets: the checks of an upgrade, cheapest first, and the
+/// pipeline of an upgraded socket.
+struct WebSocketAcceptor: Sendable {
+    /// An upgrade that passed every check: its identity and its reserved slot in the registry.
+    struct Admitted: Sendable {
+        let identity: Identity
+        let id: UInt64
+    }
+
+    let authenticator: Authenticator
+    let admission: Admission
+    let registry: ConnectionRegistry
+    let loopWriters: LoopWriters
+    let workers: WorkerClient
+    let hub: RoomHub
+    let history: PostgresRoomStore
+    let protocolConfiguration: WebSocketStateMachine.Configuration
+    /// Bytes a client may let pile up before it is closed with 4008.
+    let outboundBufferBytes: Int
+    let ratePerSecond: Double
+    let rateBurst: Double
+    let logger: Logger
+
+    /// The receive buffer of a socket: it starts small and grows only for a client that sends
+    /// more at once. NIO keeps the largest one a channel used, so this is what an idle socket holds.
+    static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1_024, maximum: 65_536)
+
+    /// The checks, in order of cost: the token's signature and expiry (CPU only, so a bad token
+    /// costs nothing else and takes no admission slot), the admission rate, the connection caps,
+    /// and last the revocation lookup in Redis. A lookup that fails refuses (503), never admits.
+    func admit(_ request: WebSocketUpgradeRequest, channel: any Channel) async throws(UpgradeRefusal) -> Admitted {
+        guard let token = request.token else { throw .unauthorized("missing token: use Authorization: Bearer or ?token=") }
+        guard let identity = await authenticator.tokens.verify(token) else { throw .unauthorized("invalid or expired token") }
+        guard admission.allow() else { throw .unavailable("too many new connections, retry shortly") }
+        let id: UInt64
+        switch registry.reserve(identity) {
+        case .success(let reserved): id = reserved
+        case .failure(.full): throw .unavailable("this gateway is at its WebSocket limit, retry")
+        case .failure(.userLimit): throw .userLimit
+        }
+        // The slot is freed when the channel goes, whether or not the upgrade completes.
+        channel.closeFuture.whenComplete { [registry] _ in registry.remove(id) }
+        let revoked: Bool
+        do {
+            revoked = try await authenticator.isRevoked(identity)
+        } catch {
+            throw .unavailable("cannot check the token right now, retry")
+        }
+        if revoked { throw .unauthorized("token has been revoked") }
+        return Admitted(identity: identity, id: id)
+    }
+
+    /// Makes an upgraded channel a WebSocket connection (on its event loop): the frame decoder,
+    /// the connection's handler, and the registration that revocations and drains reach.
+    func open(_ admitted: Admitted, channel: any Channel) throws {
+        let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: max(1, outboundBufferBytes / 2), high: max(2, outboundBufferBytes))
+        try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
+        let now = NIODeadline.now()
+        let machine = WebSocketStateMachine(
+            configuration: protocolConfiguration, now: now, expiresAt: Self.deadline(ofUnixSeconds: admitted.identity.expiresAt, now: now)
+        )
+        let handler = WebSocketHandler(machine: machine, allocator: channel.allocator)
+        let connection = ClientConnection(
+            id: admitted.id, identity: admitted.identity, rate: ratePerSecond, burst: rateBurst,
+            socket: handler, writer: loopWriters.writer(for: channel.eventLoop)
+        )
+        handler.session = ChatSession(connection: connection, workers: workers, hub: hub, history: history, registry: registry, logger: logger)
+        let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: protocolConfiguration.maxMessageBytes))
+        try channel.pipeline.syncOperations.addHandler(decoder)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        if !registry.attach(connection) {
+            // The channel closed between the admission and now.
+            channel.close(promise: nil)
+        }
+    }
+
+    /// The uptime deadline of a Unix time (a token's `exp`), without trapping on any value.
+    static func deadline(ofUnixSeconds unix: Int64, now: NIODeadline, wallClock: Double = Date().timeIntervalSince1970) -> NIODeadline {
+        let remaining = Double(unix) - wallClock
+        let tenYears = 10.0 * 365 * 86_400
+        let seconds = remaining.isFinite ? min(max(remaining, 0), tenYears) : tenYears
+        return now + .nanoseconds(Int64(seconds * 1e9))
+    }
+}

@@ -15,8 +15,9 @@ final class ClientConnection: Sendable {
     let id: UInt64
     let identity: Identity
     /// Frames go to the socket's event loop in batches (no task per connection).
-    private let writer: LoopWriter
-    private let socket: WebSocketHandler
+    let writer: LoopWriter
+    /// The connection's handler, the target of `writer`'s batches.
+    let socket: WebSocketHandler
     private let rooms = Mutex<[Int64: Membership]>([:])
     private let limiter: Mutex<TokenBucket>
 

@@ -4,26 +4,25 @@ import Synchronization
 /// Writes the outbound frames of every WebSocket on one event loop, in batches.
 ///
 /// Producers on any thread (the room fan-out on a Redis event loop, replies from the worker
-/// client) append `(socket, payload)` without waiting. The first append to an empty batch
-/// schedules one task on the event loop; that task writes everything appended until then and
-/// flushes each socket once (or, with a flush interval, a task that runs that much later). Under load the batches grow on their own: one wake-up of the loop
-/// serves every member on it, and several frames for one client leave in one `writev`.
+/// client) append without waiting: a frame for one socket, or a room message with the list of
+/// the loop's in-step members of that room (`fanout`: one append for all of them). The first
+/// append to an empty batch schedules one task on the event loop (or, with a flush interval, a
+/// task that runs that much later); that task frames each payload once, writes the same bytes to
+/// every socket it is for, and then flushes each written socket once. Under load the batches grow
+/// on their own: one wake-up of the loop serves every member on it, and several frames for one
+/// client leave in one `writev`.
 ///
 /// Order: a socket's frames and its close are written in the order they were appended, on its
-/// one event loop. A payload is framed once per run of equal payloads (a room message appended
-/// for every member in a row is framed once per batch, not per member).
+/// one event loop.
 final class LoopWriter: Sendable {
-    enum Operation: Sendable {
-        /// A text message; the payload is the JSON, framed here.
-        case text(ByteBuffer)
-        /// Write nothing more after the frames before; then close with this code.
-        case close(code: CloseCode, reason: String)
-    }
-
-    private struct Item: @unchecked Sendable {
+    private enum Item: @unchecked Sendable {
         // `WebSocketHandler` is touched only on `loop`, where the batch is written.
-        let socket: WebSocketHandler
-        let operation: Operation
+        /// A text message (the JSON payload, framed here) for one socket.
+        case text(ByteBuffer, WebSocketHandler)
+        /// A text message for every socket in the list.
+        case fanout(ByteBuffer, [WebSocketHandler])
+        /// Write nothing more after the frames before; then close with this code.
+        case close(WebSocketHandler, code: CloseCode, reason: String)
     }
 
     let loop: any EventLoop
@@ -37,11 +36,17 @@ final class LoopWriter: Sendable {
     }
 
     func send(_ payload: ByteBuffer, to socket: WebSocketHandler) {
-        append(Item(socket: socket, operation: .text(payload)))
+        append(.text(payload, socket))
+    }
+
+    /// Writes `payload` to every socket in `sockets` (all on this loop), framed once.
+    func fanout(_ payload: ByteBuffer, to sockets: [WebSocketHandler]) {
+        guard !sockets.isEmpty else { return }
+        append(.fanout(payload, sockets))
     }
 
     func close(_ socket: WebSocketHandler, code: CloseCode, reason: String) {
-        append(Item(socket: socket, operation: .close(code: code, reason: reason)))
+        append(.close(socket, code: code, reason: reason))
     }
 
     private func append(_ item: Item) {
@@ -57,30 +62,31 @@ final class LoopWriter: Sendable {
         }
     }
 
-    /// Writes the batch (event loop only).
+    /// Writes the batch, then flushes what was written (event loop only).
     private func drain() {
-        let items = batch.withLock { batch in
-            defer { batch.removeAll(keepingCapacity: true) }
-            return batch
-        }
-        var flushes: [WebSocketHandler] = []
-        var lastPayload: ByteBuffer?
-        var lastFrame = ByteBuffer()
+        var items: [Item] = []
+        batch.withLock { swap(&items, &$0) }
         for item in items {
-            switch item.operation {
-            case .text(let payload):
-                if payload != lastPayload {
-                    lastFrame = ServerFrames.text(payload, allocator: item.socket.allocator)
-                    lastPayload = payload
-                }
-                let wasPending = item.socket.needsFlush
-                item.socket.write(lastFrame)
-                if !wasPending, item.socket.needsFlush { flushes.append(item.socket) }
-            case .close(let code, let reason):
-                if item.socket.needsFlush { item.socket.flush() }
-                item.socket.close(code: code, reason: reason)
+            switch item {
+            case .text(let payload, let socket):
+                socket.write(ServerFrames.text(payload, allocator: socket.allocator))
+            case .fanout(let payload, let sockets):
+                let frame = ServerFrames.text(payload, allocator: sockets[0].allocator)
+                for socket in sockets { socket.write(frame) }
+            case .close(let socket, let code, let reason):
+                if socket.needsFlush { socket.flush() }
+                socket.close(code: code, reason: reason)
             }
         }
-        for socket in flushes where socket.needsFlush { socket.flush() }
+        for item in items {
+            switch item {
+            case .text(_, let socket):
+                if socket.needsFlush { socket.flush() }
+            case .fanout(_, let sockets):
+                for socket in sockets where socket.needsFlush { socket.flush() }
+            case .close:
+                break
+            }
+        }
     }
 }

@@ -9,26 +9,6 @@ import Synchronization
 /// members with their delivery cursors. An event from Redis is fanned out to local members as the
 /// bytes the owner encoded: one encoding per room, not per recipient.
 final class RoomHub: Service, Sendable {
-    private struct Member {
-        let connection: ClientConnection
-        var phase: Phase
-    }
-
-    private enum Phase {
-        /// Joining: what arrives is held until the join has sent `joined` and any replay.
-        case joining(held: [(seq: Int64?, frame: ByteBuffer, fromUser: Int64?)])
-        /// Live: messages after `cursor` are delivered.
-        case live(cursor: Int64)
-    }
-
-    private struct HubRoom {
-        var stream = RoomStreamStateMachine()
-        var members: [UInt64: Member] = [:]
-        /// The worker this gateway last saw own the room; when the ring moves the room, the new
-        /// owner is told who is joined here (it starts with no presence).
-        var owner: String?
-    }
-
     /// A user's connections in a room on this gateway, for re-joining a new owner.
     private struct Rejoin: Sendable {
         let roomID: Int64
@@ -68,10 +48,15 @@ final class RoomHub: Service, Sendable {
     /// room's channel (confirmed by Redis) before the caller asks the owner for `last_seq`.
     func beginJoin(_ roomID: Int64, _ connection: ClientConnection) async -> Bool {
         let first = rooms.withLock { rooms -> Bool in
-            var room = rooms[roomID] ?? HubRoom()
-            let first = room.members.isEmpty
-            room.members[connection.id] = Member(connection: connection, phase: .joining(held: []))
-            rooms[roomID] = room
+            let room: HubRoom
+            if let existing = rooms[roomID] {
+                room = existing
+            } else {
+                room = HubRoom()
+                rooms[roomID] = room
+            }
+            let first = room.isEmpty
+            room.addJoining(connection)
             return first
         }
         if first {
@@ -86,30 +71,14 @@ final class RoomHub: Service, Sendable {
     func completeJoin(_ roomID: Int64, _ connection: ClientConnection, lastSeq: Int64) {
         var fetch: ClosedRange<Int64>?
         rooms.withLock { rooms in
-            guard var room = rooms[roomID], var member = room.members[connection.id] else { return }
-            var cursor = lastSeq
-            if case .joining(let held) = member.phase {
-                for event in held {
-                    if let seq = event.seq {
-                        guard seq > cursor else { continue }
-                        cursor = seq
-                    } else if event.fromUser == connection.identity.userID {
-                        continue
-                    }
-                    connection.send(event.frame)
-                }
-            }
-            member.phase = .live(cursor: cursor)
-            room.members[connection.id] = member
+            guard let room = rooms[roomID], room.goLive(connection, lastSeq: lastSeq) else { return }
             if room.owner == nil { room.owner = ring.ring.owner(of: roomID) }
             if room.stream.delivered == nil {
                 let action = room.stream.start(lastSeq: lastSeq)
                 fetch = action.fetch
-                rooms[roomID] = room
-                deliver(action.deliver, in: roomID, rooms: &rooms)
-                return
+                room.deliver(action.deliver)
+                room.settleAll()
             }
-            rooms[roomID] = room
         }
         if let fetch { fetchSink.yield((roomID, fetch)) }
     }
@@ -117,20 +86,17 @@ final class RoomHub: Service, Sendable {
     /// `connection` is no longer in `roomID`; the last local member unsubscribes the channel.
     func removeMember(_ roomID: Int64, _ connection: ClientConnection) {
         let last = rooms.withLock { rooms -> Bool in
-            guard var room = rooms[roomID], room.members.removeValue(forKey: connection.id) != nil else { return false }
-            if room.members.isEmpty {
-                rooms[roomID] = nil
-                return true
-            }
-            rooms[roomID] = room
-            return false
+            guard let room = rooms[roomID], room.remove(connection) else { return false }
+            guard room.isEmpty else { return false }
+            rooms[roomID] = nil
+            return true
         }
         if last { subscriber.unsubscribe(names.room(roomID)) }
     }
 
     /// Local members of a room (tests and metrics).
     func memberCount(_ roomID: Int64) -> Int {
-        rooms.withLock { $0[roomID]?.members.count ?? 0 }
+        rooms.withLock { $0[roomID]?.count ?? 0 }
     }
 
     // MARK: Events
@@ -140,29 +106,16 @@ final class RoomHub: Service, Sendable {
         var fetch: ClosedRange<Int64>?
         var closedMembers: [ClientConnection] = []
         rooms.withLock { rooms in
-            guard var room = rooms[roomID] else { return }
+            guard let room = rooms[roomID] else { return }
             switch event {
             case .message(let seq, let frame):
                 let action = room.stream.received(seq: seq, frame: frame)
                 fetch = action.fetch
-                rooms[roomID] = room
-                deliver(action.deliver, in: roomID, rooms: &rooms)
+                room.deliver(action.deliver)
             case .presence(let userID, let frame), .typing(let userID, let frame):
-                for (id, var member) in room.members where member.connection.identity.userID != userID {
-                    switch member.phase {
-                    case .live: member.connection.send(frame)
-                    case .joining(var held):
-                        held.append((nil, frame, userID))
-                        member.phase = .joining(held: held)
-                        room.members[id] = member
-                    }
-                }
-                rooms[roomID] = room
+                room.broadcast(frame, except: userID)
             case .closed(let frame):
-                for member in room.members.values {
-                    member.connection.send(frame)
-                    closedMembers.append(member.connection)
-                }
+                closedMembers = room.close(with: frame)
                 rooms[roomID] = nil
             }
         }
@@ -178,32 +131,12 @@ final class RoomHub: Service, Sendable {
     func catchUpAll() {
         let wanted = rooms.withLock { rooms -> [(Int64, ClosedRange<Int64>)] in
             var wanted: [(Int64, ClosedRange<Int64>)] = []
-            for roomID in Array(rooms.keys) {
-                if let range = rooms[roomID]?.stream.catchUp().fetch { wanted.append((roomID, range)) }
+            for (roomID, room) in rooms {
+                if let range = room.stream.catchUp().fetch { wanted.append((roomID, range)) }
             }
             return wanted
         }
         for (roomID, range) in wanted { fetchSink.yield((roomID, range)) }
-    }
-
-    /// Hands in-order messages to each member after its cursor (joining members hold them).
-    private func deliver(_ deliveries: [RoomStreamStateMachine.Delivery], in roomID: Int64, rooms: inout [Int64: HubRoom]) {
-        guard !deliveries.isEmpty, var room = rooms[roomID] else { return }
-        for (id, var member) in room.members {
-            switch member.phase {
-            case .live(var cursor):
-                for delivery in deliveries where delivery.seq > cursor {
-                    member.connection.send(delivery.frame)
-                    cursor = delivery.seq
-                }
-                member.phase = .live(cursor: cursor)
-            case .joining(var held):
-                for delivery in deliveries { held.append((delivery.seq, delivery.frame, nil)) }
-                member.phase = .joining(held: held)
-            }
-            room.members[id] = member
-        }
-        rooms[roomID] = room
     }
 
     /// The ring changed: rooms that moved are re-joined on their new owner with this gateway's
@@ -211,17 +144,10 @@ final class RoomHub: Service, Sendable {
     func ringChanged(_ ring: HashRing) {
         let jobs = rooms.withLock { rooms -> [Rejoin] in
             var jobs: [Rejoin] = []
-            for roomID in Array(rooms.keys) {
-                guard var room = rooms[roomID], let owner = room.owner, let next = ring.owner(of: roomID), next != owner else { continue }
+            for (roomID, room) in rooms {
+                guard let owner = room.owner, let next = ring.owner(of: roomID), next != owner else { continue }
                 room.owner = next
-                rooms[roomID] = room
-                var counts: [Int64: (Identity, Int64)] = [:]
-                for member in room.members.values {
-                    guard case .live = member.phase else { continue }
-                    let identity = member.connection.identity
-                    counts[identity.userID] = (identity, (counts[identity.userID]?.1 ?? 0) + 1)
-                }
-                jobs += counts.values.map { Rejoin(roomID: roomID, identity: $0.0, connections: $0.1) }
+                jobs += room.liveConnectionsByUser().values.map { Rejoin(roomID: roomID, identity: $0.identity, connections: $0.connections) }
             }
             return jobs
         }
@@ -263,17 +189,16 @@ final class RoomHub: Service, Sendable {
             let messages = records.map { (seq: $0.seq, frame: ServerFrame.message($0.chatMessage)) }
             var next: ClosedRange<Int64>?
             rooms.withLock { rooms in
-                guard var room = rooms[roomID] else { return }
+                guard let room = rooms[roomID] else { return }
                 var action = room.stream.fetched(messages)
                 if action.fetch == nil, records.count == Self.fetchPage { action.fetch = room.stream.catchUp().fetch }
                 next = action.fetch
-                rooms[roomID] = room
-                deliver(action.deliver, in: roomID, rooms: &rooms)
+                room.deliver(action.deliver)
             }
             if let next { fetchSink.yield((roomID, next)) }
         } catch {
             logger.warning("gap fill failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
-            rooms.withLock { rooms in rooms[roomID]?.stream.fetchFailed() }
+            rooms.withLock { rooms in rooms[roomID]?.stream.fetchFailed() }  // in place: a class
             try? await Task.sleep(for: .milliseconds(200))
             let retry = rooms.withLock { rooms in rooms[roomID]?.stream.catchUp().fetch }
             if let retry { fetchSink.yield((roomID, retry)) }

@@ -91,9 +91,12 @@ struct GatewayComponents: Sendable {
         protocolConfiguration.closeTimeout = .seconds(Self.closeTimeoutSeconds)
         return WebSocketAcceptor(
             authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst),
-            registry: registry, loopWriters: loopWriters, workers: workers, hub: hub, history: PostgresRoomStore(database: database),
+            registry: registry, loopWriters: loopWriters,
+            services: ChatSession.Services(
+                workers: workers, hub: hub, history: PostgresRoomStore(database: database), registry: registry, logger: logger
+            ),
             protocolConfiguration: protocolConfiguration, outboundBufferBytes: config.outboundBufferBytes,
-            ratePerSecond: config.rateLimitPerSecond, rateBurst: config.rateLimitBurst, logger: logger
+            ratePerSecond: config.rateLimitPerSecond, rateBurst: config.rateLimitBurst
         )
     }
 

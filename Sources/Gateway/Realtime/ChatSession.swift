@@ -10,12 +10,31 @@ import NIOWebSocket
 /// replay from Postgres) run as short tasks started by that join, which undo themselves if the
 /// connection is gone by the time they finish.
 struct ChatSession: Sendable {
+    /// What every session of the gateway uses; one shared object, so that a session (kept by its
+    /// connection's handler for the connection's life) is two references.
+    final class Services: Sendable {
+        let workers: WorkerClient
+        let hub: RoomHub
+        let history: PostgresRoomStore
+        let registry: ConnectionRegistry
+        let logger: Logger
+
+        init(workers: WorkerClient, hub: RoomHub, history: PostgresRoomStore, registry: ConnectionRegistry, logger: Logger) {
+            self.workers = workers
+            self.hub = hub
+            self.history = history
+            self.registry = registry
+            self.logger = logger
+        }
+    }
+
     let connection: ClientConnection
-    let workers: WorkerClient
-    let hub: RoomHub
-    let history: PostgresRoomStore
-    let registry: ConnectionRegistry
-    let logger: Logger
+    let services: Services
+
+    private var workers: WorkerClient { services.workers }
+    private var hub: RoomHub { services.hub }
+    private var history: PostgresRoomStore { services.history }
+    private var registry: ConnectionRegistry { services.registry }
 
     /// A complete message from the client. Every message counts against the rate limit, also
     /// one that is binary or does not parse.

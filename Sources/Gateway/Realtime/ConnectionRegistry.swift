@@ -18,16 +18,18 @@ final class ConnectionRegistry: Sendable {
         case userLimit
     }
 
-    private struct Slot {
+    /// An admitted socket not upgraded yet; `revoked`: closed with 4001 (this reason) when attached.
+    private struct Reservation {
         let identity: Identity
-        var connection: ClientConnection?
-        /// Revoked while reserved: closed with 4001 when attached.
         var revoked: String?
     }
 
     private struct State {
         var nextID: UInt64 = 0
-        var slots: [UInt64: Slot] = [:]
+        /// Few at a time: upgrades in flight.
+        var reserved: [UInt64: Reservation] = [:]
+        /// One small entry per open socket (the connection knows its identity).
+        var attached: [UInt64: ClientConnection] = [:]
         var perUser: [Int64: Int] = [:]
         /// Set by `closeAll`: connections attached afterwards are closed at once with its code.
         var closedWith: (code: CloseCode, reason: String)?
@@ -47,11 +49,11 @@ final class ConnectionRegistry: Sendable {
     /// Reserves a slot for a socket of `identity`; its id is the connection's id.
     func reserve(_ identity: Identity) -> Result<UInt64, Refusal> {
         state.withLock { state in
-            guard state.slots.count < maxConnections else { return .failure(.full) }
+            guard state.reserved.count + state.attached.count < maxConnections else { return .failure(.full) }
             let userCount = state.perUser[identity.userID, default: 0]
             guard userCount < maxPerUser else { return .failure(.userLimit) }
             state.nextID += 1
-            state.slots[state.nextID] = Slot(identity: identity)
+            state.reserved[state.nextID] = Reservation(identity: identity)
             state.perUser[identity.userID] = userCount + 1
             return .success(state.nextID)
         }
@@ -62,10 +64,9 @@ final class ConnectionRegistry: Sendable {
     @discardableResult
     func attach(_ connection: ClientConnection) -> Bool {
         let (found, close) = state.withLock { state -> (Bool, (code: CloseCode, reason: String)?) in
-            guard var slot = state.slots[connection.id] else { return (false, nil) }
-            slot.connection = connection
-            state.slots[connection.id] = slot
-            if let revoked = slot.revoked { return (true, (.tokenRevoked, revoked)) }
+            guard let reservation = state.reserved.removeValue(forKey: connection.id) else { return (false, nil) }
+            state.attached[connection.id] = connection
+            if let revoked = reservation.revoked { return (true, (.tokenRevoked, revoked)) }
             return (true, state.closedWith)
         }
         if let close { connection.close(code: close.code, reason: close.reason) }
@@ -75,18 +76,24 @@ final class ConnectionRegistry: Sendable {
     /// Frees the slot `id` (reserved or attached); harmless if already free.
     func remove(_ id: UInt64) {
         state.withLock { state in
-            guard let slot = state.slots.removeValue(forKey: id) else { return }
-            let userID = slot.identity.userID
+            let userID: Int64
+            if let connection = state.attached.removeValue(forKey: id) {
+                userID = connection.identity.userID
+            } else if let reservation = state.reserved.removeValue(forKey: id) {
+                userID = reservation.identity.userID
+            } else {
+                return
+            }
             let left = state.perUser[userID, default: 1] - 1
             state.perUser[userID] = left > 0 ? left : nil
         }
     }
 
     /// Open sockets, reserved ones included.
-    var count: Int { state.withLock { $0.slots.count } }
+    var count: Int { state.withLock { $0.reserved.count + $0.attached.count } }
 
     /// Sockets that are attached (upgraded).
-    var attachedCount: Int { state.withLock { $0.slots.values.count { $0.connection != nil } } }
+    var attachedCount: Int { state.withLock { $0.attached.count } }
 
     /// Closes the connections opened with token `tokenID` (code 4001).
     func revokeToken(_ tokenID: String) {
@@ -102,7 +109,7 @@ final class ConnectionRegistry: Sendable {
     func closeAll(code: CloseCode, reason: String) {
         let all = state.withLock { state in
             state.closedWith = (code, reason)
-            return state.slots.values.compactMap(\.connection)
+            return Array(state.attached.values)
         }
         all.forEach { $0.close(code: code, reason: reason) }
     }
@@ -110,14 +117,8 @@ final class ConnectionRegistry: Sendable {
     private func revoke(reason: String, _ matches: (Identity) -> Bool) {
         let open = state.withLock { state -> [ClientConnection] in
             var open: [ClientConnection] = []
-            for (id, var slot) in state.slots where matches(slot.identity) {
-                if let connection = slot.connection {
-                    open.append(connection)
-                } else {
-                    slot.revoked = reason
-                    state.slots[id] = slot
-                }
-            }
+            for connection in state.attached.values where matches(connection.identity) { open.append(connection) }
+            for (id, reservation) in state.reserved where matches(reservation.identity) { state.reserved[id]?.revoked = reason }
             return open
         }
         open.forEach { $0.close(code: .tokenRevoked, reason: reason) }

@@ -28,11 +28,14 @@ final class LoopWriter: Sendable {
     let loop: any EventLoop
     /// How long the first frame of a batch waits for others (`GatewayConfig.flushInterval`).
     let flushInterval: TimeAmount?
+    /// The deadlines of the loop's sockets.
+    let timer: LoopTimer
     private let batch = Mutex<[Item]>([])
 
     init(loop: any EventLoop, flushInterval: Duration = .zero) {
         self.loop = loop
         self.flushInterval = flushInterval > .zero ? TimeAmount(flushInterval) : nil
+        self.timer = LoopTimer(loop: loop)
     }
 
     func send(_ payload: ByteBuffer, to socket: WebSocketHandler) {
@@ -69,9 +72,9 @@ final class LoopWriter: Sendable {
         for item in items {
             switch item {
             case .text(let payload, let socket):
-                socket.write(ServerFrames.text(payload, allocator: socket.allocator))
+                socket.write(ServerFrames.text(payload, allocator: ServerFrames.allocator))
             case .fanout(let payload, let sockets):
-                let frame = ServerFrames.text(payload, allocator: sockets[0].allocator)
+                let frame = ServerFrames.text(payload, allocator: ServerFrames.allocator)
                 for socket in sockets { socket.write(frame) }
             case .close(let socket, let code, let reason):
                 if socket.needsFlush { socket.flush() }

@@ -62,6 +62,7 @@ struct GatewayChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.enableErrorHandling = false  // Hummingbird answers parse errors
             pipeline.enableResponseHeaderValidation = false  // HTTPTypes validates
             let upgradeResult = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            upgradeResult.whenFailure { _ in upgrader.upgradeFailed() }
             return Value(upgradeResult: upgradeResult, channel: channel)
         }
     }

@@ -17,19 +17,19 @@ struct WebSocketAcceptor: Sendable {
     let admission: Admission
     let registry: ConnectionRegistry
     let loopWriters: LoopWriters
-    let workers: WorkerClient
-    let hub: RoomHub
-    let history: PostgresRoomStore
+    /// What every connection's `ChatSession` uses.
+    let services: ChatSession.Services
     let protocolConfiguration: WebSocketStateMachine.Configuration
     /// Bytes a client may let pile up before it is closed with 4008.
     let outboundBufferBytes: Int
     let ratePerSecond: Double
     let rateBurst: Double
-    let logger: Logger
 
     /// The receive buffer of a socket: it starts small and grows only for a client that sends
-    /// more at once. NIO keeps the largest one a channel used, so this is what an idle socket holds.
-    static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1_024, maximum: 65_536)
+    /// more at once. NIO keeps the largest one a channel used, so this is what an idle socket holds;
+    /// 512 bytes take a typical upgrade request in one read (a request split over two reads would
+    /// leave NIO holding two buffers).
+    static let receiveBuffer = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
 
     /// The checks, in order of cost: the token's signature and expiry (CPU only, so a bad token
     /// costs nothing else and takes no admission slot), the admission rate, the connection caps,
@@ -44,15 +44,19 @@ struct WebSocketAcceptor: Sendable {
         case .failure(.full): throw .unavailable("this gateway is at its WebSocket limit, retry")
         case .failure(.userLimit): throw .userLimit
         }
-        // The slot is freed when the channel goes, whether or not the upgrade completes.
-        channel.closeFuture.whenComplete { [registry] _ in registry.remove(id) }
+        // From here the slot is freed by whoever ends the connection: this refusal, the upgrade's
+        // failure (`release`), or the connection's end.
         let revoked: Bool
         do {
             revoked = try await authenticator.isRevoked(identity)
         } catch {
+            registry.remove(id)
             throw .unavailable("cannot check the token right now, retry")
         }
-        if revoked { throw .unauthorized("token has been revoked") }
+        if revoked {
+            registry.remove(id)
+            throw .unauthorized("token has been revoked")
+        }
         return Admitted(identity: identity, id: id)
     }
 
@@ -61,23 +65,31 @@ struct WebSocketAcceptor: Sendable {
     func open(_ admitted: Admitted, channel: any Channel) throws {
         let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: max(1, outboundBufferBytes / 2), high: max(2, outboundBufferBytes))
         try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: waterMark)
+        // One read per wake-up: a chat client sends little, and NIO keeps one receive buffer per
+        // read it may do in a row (this also drops any second buffer the handshake left).
+        try channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: 1)
         let now = NIODeadline.now()
         let machine = WebSocketStateMachine(
             configuration: protocolConfiguration, now: now, expiresAt: Self.deadline(ofUnixSeconds: admitted.identity.expiresAt, now: now)
         )
-        let handler = WebSocketHandler(machine: machine, allocator: channel.allocator)
+        let writer = loopWriters.writer(for: channel.eventLoop)
+        let handler = WebSocketHandler(machine: machine, timer: writer.timer)
         let connection = ClientConnection(
-            id: admitted.id, identity: admitted.identity, rate: ratePerSecond, burst: rateBurst,
-            socket: handler, writer: loopWriters.writer(for: channel.eventLoop)
+            id: admitted.id, identity: admitted.identity, rate: ratePerSecond, burst: rateBurst, socket: handler, writer: writer
         )
-        handler.session = ChatSession(connection: connection, workers: workers, hub: hub, history: history, registry: registry, logger: logger)
+        handler.session = ChatSession(connection: connection, services: services)
         let decoder = ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: protocolConfiguration.maxMessageBytes))
         try channel.pipeline.syncOperations.addHandler(decoder)
         try channel.pipeline.syncOperations.addHandler(handler)
         if !registry.attach(connection) {
-            // The channel closed between the admission and now.
+            // The slot is gone (the gateway's registry lost it): nothing would reach this socket.
             channel.close(promise: nil)
         }
+    }
+
+    /// Frees the slot of an admission whose upgrade did not complete (the channel went first).
+    func release(_ admitted: Admitted) {
+        registry.remove(admitted.id)
     }
 
     /// The uptime deadline of a Unix time (a token's `exp`), without trapping on any value.

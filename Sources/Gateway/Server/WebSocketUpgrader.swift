@@ -51,6 +51,10 @@ struct WebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader {
         let outcome = self.outcome
         admitted.futureResult.whenComplete { result in
             switch result {
+            case .success(let admitted) where !channel.isActive:
+                // The client left while it was being admitted: nothing will upgrade.
+                acceptor.release(admitted)
+                answer.fail(ChannelError.ioOnClosedChannel)
             case .success(let admitted):
                 outcome.value = .admitted(admitted)
                 var headers = initialResponseHeaders
@@ -63,6 +67,15 @@ struct WebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader {
             }
         }
         return answer.futureResult
+    }
+
+    /// The upgrade did not complete (the channel closed, or the pipeline could not be built): an
+    /// admission's slot is freed. Event loop only.
+    func upgradeFailed() {
+        if case .admitted(let admitted)? = outcome.value {
+            outcome.value = nil
+            acceptor.release(admitted)
+        }
     }
 
     func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {

@@ -4,6 +4,9 @@ import NIOCore
 /// mask, no extension (RFC 6455 §5.2). Every outbound frame of the gateway is made here, so that
 /// it can be written straight to the socket, framed once and shared by every recipient.
 enum ServerFrames {
+    /// The allocator of every outbound frame (NIO's default, the one every channel uses).
+    static let allocator = ByteBufferAllocator()
+
     /// A text frame around `payload` (the JSON of a server frame).
     static func text(_ payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
         var frame = allocator.buffer(capacity: payload.readableBytes + 10)

@@ -9,8 +9,8 @@ import NIOWebSocket
 /// machine (`WebSocketStateMachine`) and complete messages go to the session. Outbound, every
 /// frame is pre-encoded (`ServerFrames`) and written straight to the socket: the event loop's
 /// `LoopWriter` writes the batched room traffic through `write`/`flush`/`close`, control frames
-/// are written here. One timer per connection (idle ping, pong timeout, token expiry, close
-/// handshake), re-armed only when it fires or when a close moves it earlier.
+/// are written here. Time (idle ping, pong timeout, token expiry, close handshake) comes from the
+/// loop's `LoopTimer`: no scheduled task per connection.
 ///
 /// Event loop only, hence `@unchecked Sendable`: `LoopWriter` holds it in batches that it runs on
 /// this connection's loop.
@@ -22,33 +22,49 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     /// behind the bytes it has not read, and it should still learn why (and resume) if it reads.
     static let slowConsumerGrace: TimeAmount = .seconds(60)
 
-    let allocator: ByteBufferAllocator
     /// Receives the connection's messages and its end; set before the handler is added.
     var session: ChatSession?
     /// Written to since the last flush (see `LoopWriter`).
-    var needsFlush = false
+    var needsFlush: Bool { unflushed > 0 }
+    /// Frames written since the last flush. A batch flushes every `flushEvery` frames: NIO keeps a
+    /// channel's queue of pending writes at its largest size, so a burst of hundreds of frames
+    /// (presence while a room fills) would cost every socket that queue for its whole life.
+    private var unflushed: UInt8 = 0
+    static let flushEvery: UInt8 = 16
+    /// This handler's place in its `LoopTimer` (which keeps it).
+    var timerIndex: Int?
+    private let timer: LoopTimer
     private var machine: WebSocketStateMachine
     private var context: ChannelHandlerContext?
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
+    /// Whether the channel is below its high-water mark (kept from `channelWritabilityChanged`,
+    /// so that a write does not ask the channel).
+    private var writable = true
     /// The connection failed or its close was answered: input is read and dropped until the client closes.
     private var draining = false
 
-    init(machine: WebSocketStateMachine, allocator: ByteBufferAllocator) {
+    init(machine: WebSocketStateMachine, timer: LoopTimer) {
         self.machine = machine
-        self.allocator = allocator
+        self.timer = timer
     }
+
+    private var allocator: ByteBufferAllocator { ServerFrames.allocator }
 
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        armTimer(context: context)
+        writable = context.channel.isWritable
+        timer.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        cancelTimer()
+        timer.remove(self)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -88,7 +104,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         machine.channelClosed()
-        cancelTimer()
+        timer.remove(self)
         let session = self.session
         self.session = nil
         session?.ended()
@@ -102,15 +118,16 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     /// high-water mark, `WS_OUTBOUND_BUFFER_BYTES`) is closed with 4008 and gets nothing more.
     func write(_ frame: ByteBuffer) {
         guard machine.isOpen, let context else { return }
-        guard context.channel.isWritable else {
+        guard writable else {
             return close(code: .slowConsumer, reason: "slow consumer: outbound buffer overflowed")
         }
         context.write(wrapOutboundOut(frame), promise: nil)
-        needsFlush = true
+        unflushed += 1
+        if unflushed >= Self.flushEvery { flush() }
     }
 
     func flush() {
-        needsFlush = false
+        unflushed = 0
         context?.flush()
     }
 
@@ -131,17 +148,16 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
             session?.received(message, now: .now())
         case .sendPong(let payload):
             context.write(wrapOutboundOut(ServerFrames.pong(payload, allocator: allocator)), promise: nil)
-            needsFlush = true
+            unflushed += 1
+            if unflushed >= Self.flushEvery { flush() }
         case .sendPing:
             context.writeAndFlush(wrapOutboundOut(ServerFrames.ping(allocator: allocator)), promise: nil)
-            armTimer(context: context)
         case .sendClose(let close):
-            needsFlush = false
+            unflushed = 0
             context.writeAndFlush(wrapOutboundOut(ServerFrames.close(code: close.code, reason: close.reason, allocator: allocator)), promise: nil)
-            armTimer(context: context)
         case .closeConnection(let close):
-            needsFlush = false
-            cancelTimer()
+            unflushed = 0
+            timer.remove(self)
             guard let close else { return context.close(promise: nil) }
             // The close frame, then FIN once it is written; the client answers by closing its side
             // (`inputClosed`). Closing at once instead would reset the connection if unread input
@@ -155,26 +171,11 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    // MARK: Timer
+    // MARK: Time
 
-    /// Makes sure the timer fires no later than the state machine's next deadline.
-    private func armTimer(context: ChannelHandlerContext) {
-        guard let next = machine.nextDeadline else { return cancelTimer() }
-        if let timerDeadline, timerDeadline <= next { return }
-        timer?.cancel()
-        timerDeadline = next
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) { [self] in
-            timer = nil
-            timerDeadline = nil
-            guard let context = self.context else { return }
-            perform(machine.timerFired(now: .now()), context: context)
-            armTimer(context: context)
-        }
-    }
-
-    private func cancelTimer() {
-        timer?.cancel()
-        timer = nil
-        timerDeadline = nil
+    /// Called by the loop's `LoopTimer`: acts on a deadline that has passed.
+    func tick(now: NIODeadline) {
+        guard let context, let next = machine.nextDeadline, now >= next else { return }
+        perform(machine.timerFired(now: now), context: context)
     }
 }

@@ -14,7 +14,7 @@ import Testing
 
         init(id: UInt64, userID: Int64, loop: EmbeddedEventLoop, writer: LoopWriter) throws {
             channel = EmbeddedChannel(loop: loop)
-            let socket = WebSocketHandler(machine: WebSocketStateMachine(configuration: .init(), now: .now()), allocator: channel.allocator)
+            let socket = WebSocketHandler(machine: WebSocketStateMachine(configuration: .init(), now: .now()), timer: writer.timer)
             try channel.pipeline.syncOperations.addHandler(socket)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             let identity = Identity(userID: userID, username: "u\(userID)", tokenID: "t\(id)", expiresAt: 0)

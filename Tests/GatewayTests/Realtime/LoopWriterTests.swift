@@ -10,7 +10,7 @@ import Testing
     private func connectedSocket(loop: EmbeddedEventLoop = EmbeddedEventLoop()) throws -> (EmbeddedChannel, WebSocketHandler) {
         let channel = EmbeddedChannel(loop: loop)
         let machine = WebSocketStateMachine(configuration: .init(), now: .now())
-        let socket = WebSocketHandler(machine: machine, allocator: channel.allocator)
+        let socket = WebSocketHandler(machine: machine, timer: LoopTimer(loop: loop))
         try channel.pipeline.syncOperations.addHandler(socket)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return (channel, socket)
@@ -64,10 +64,12 @@ import Testing
     @Test func aClientThatDoesNotRead_isClosedWith4008_andGetsNothingMore() throws {
         let (channel, socket) = try connectedSocket()
         let writer = LoopWriter(loop: channel.embeddedEventLoop)
-        channel.isWritable = false
+        channel.isWritable = false  // over the high-water mark, as a real channel tells its handlers
+        channel.pipeline.fireChannelWritabilityChanged()
         writer.send(ByteBuffer(string: "a"), to: socket)
         channel.embeddedEventLoop.run()
         channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
         writer.send(ByteBuffer(string: "b"), to: socket)
         channel.embeddedEventLoop.run()
         let frames = try written(channel)

@@ -56,6 +56,31 @@ public final class RawWebSocket: @unchecked Sendable {
         responseHead = String(decoding: head, as: UTF8.self)
     }
 
+    /// A TCP connection to `port` that sends nothing at all (not even a request head).
+    public static func silent(port: Int) throws -> RawWebSocket {
+        try RawWebSocket(port: port, silent: true)
+    }
+
+    private init(port: Int, silent: Bool) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        responseHead = ""
+    }
+
     /// The value of header `name` in the upgrade answer.
     public func header(_ name: String) -> String? {
         for line in responseHead.split(separator: "\r\n") {
@@ -115,6 +140,40 @@ public final class RawWebSocket: @unchecked Sendable {
             data += buffer[0..<count]
         }
         return Self.closeCode(in: data)
+    }
+
+    /// Reads server frames for up to `timeout` (or until the connection ends) and returns the
+    /// payloads of the text frames.
+    public func readTexts(for timeout: Duration) -> [String] {
+        let deadline = ContinuousClock.now + timeout
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var wait = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        defer {
+            var restore = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &restore, socklen_t(MemoryLayout<timeval>.size))
+        }
+        while ContinuousClock.now < deadline {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { break }
+            if count > 0 { data += buffer[0..<count] }
+        }
+        var texts: [String] = []
+        var index = 0
+        while index + 2 <= data.count {
+            let opcode = data[index] & 0x0F
+            var length = Int(data[index + 1] & 0x7F)
+            index += 2
+            if length == 126, index + 2 <= data.count {
+                length = Int(data[index]) << 8 | Int(data[index + 1])
+                index += 2
+            }
+            guard index + length <= data.count else { break }
+            if opcode == 0x1 { texts.append(String(decoding: data[index..<index + length], as: UTF8.self)) }
+            index += length
+        }
+        return texts
     }
 
     /// Parses server frames and returns the code of the first close frame.

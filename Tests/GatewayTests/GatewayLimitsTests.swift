@@ -1,0 +1,66 @@
+import ChorusTestSupport
+import Foundation
+import Testing
+
+/// The other limits of an internet-facing gateway, on a real one.
+@Suite struct GatewayLimitsTests {
+    @Test func aUserPastItsSocketCap_gets429_andBadTokensSpendNoAdmission() async throws {
+        let cluster = try await TestCluster(
+            gateways: 1, workers: 1,
+            environment: ["WS_MAX_CONNECTIONS_PER_USER": "2", "WS_ACCEPT_PER_SEC": "1", "WS_ACCEPT_BURST": "3"]
+        )
+        let port = cluster.gateways[0].port
+        let user = try await cluster.register()
+        // Bad tokens are refused before admission: they take none of the 3 slots of the burst.
+        for _ in 0..<10 { #expect(try RawWebSocket(port: port, path: "/v1/ws?token=forged").status == 401) }
+        let first = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        let second = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        #expect(first.status == 101 && second.status == 101)
+        let third = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        #expect(third.status == 429, "\(third.responseHead)")
+        _ = (first, second)
+        await cluster.stop()
+    }
+
+    @Test func silentConnections_areClosedByTheHeaderTimeout_andSilentWebSocketsAfterAnUnansweredPing() async throws {
+        let cluster = try await TestCluster(
+            gateways: 1, workers: 1,
+            environment: ["HTTP_HEADER_TIMEOUT_MS": "500", "WS_PING_INTERVAL_MS": "1000", "WS_PONG_TIMEOUT_MS": "1000"]
+        )
+        let port = cluster.gateways[0].port
+        let user = try await cluster.register()
+        // A client that answers pings (the library client does) stays; one that never answers goes.
+        let answering = try await cluster.connect(token: user.token)
+        let silent = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        #expect(silent.status == 101)
+        let started = ContinuousClock.now
+        #expect(silent.readUntilClosed() == 1001)
+        #expect(ContinuousClock.now - started < .seconds(6))
+        answering.send(#"{"type":"ping"}"#)
+        _ = try await answering.next(type: "pong")
+        #expect(!answering.isClosed)
+
+        // A connection that never sends its request head is closed after the header timeout.
+        let quiet = try RawWebSocket.silent(port: port)
+        let connected = ContinuousClock.now
+        #expect(quiet.readUntilClosed() == nil)  // closed without a byte
+        #expect(ContinuousClock.now - connected < .seconds(5))
+        await answering.close()
+        await cluster.stop()
+    }
+
+    @Test func everyFrame_countsAgainstTheRateLimit_alsoBinaryAndUnparseableOnes() async throws {
+        let cluster = try await TestCluster(gateways: 1, workers: 1, environment: ["WS_RATE_PER_SEC": "1", "WS_RATE_BURST": "3"])
+        let user = try await cluster.register()
+        let socket = try RawWebSocket(port: cluster.gateways[0].port, path: "/v1/ws?token=\(user.token)")
+        #expect(socket.status == 101)
+        for _ in 0..<3 { socket.sendFrame(opcode: 0x2, payload: [1, 2, 3]) }  // binary: the burst
+        socket.sendText("not json")
+        socket.sendText(#"{"type":"ping"}"#)
+        let texts = socket.readTexts(for: .seconds(1))
+        #expect(texts.count == 5, "\(texts)")
+        #expect(texts.prefix(3).allSatisfy { $0.contains("bad_request") }, "\(texts)")
+        #expect(texts.dropFirst(3).allSatisfy { $0.contains("rate_limited") }, "\(texts)")
+        await cluster.stop()
+    }
+}

@@ -51,7 +51,14 @@ struct TokenService: Sendable {
             userID: userID,
             username: claims.name,
             tokenID: claims.jti.value,
-            expiresAt: Int64(claims.exp.value.timeIntervalSince1970)
+            expiresAt: Self.unixSeconds(claims.exp.value.timeIntervalSince1970)
         )
+    }
+
+    /// Whole Unix seconds of a token's time, clamped to `Int64` (a signed `exp` of 1e20 must not
+    /// trap the gateway: `Int64(Double)` does when the value is out of range).
+    static func unixSeconds(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite else { return seconds > 0 ? .max : 0 }
+        return Int64(exactly: seconds.rounded(.down)) ?? (seconds > 0 ? .max : .min)
     }
 }

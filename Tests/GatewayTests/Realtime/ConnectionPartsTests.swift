@@ -67,3 +67,19 @@ import Testing
 }
 
 import Foundation
+
+@Suite struct TokenTimeTests {
+    @Test(arguments: [
+        (1_700_000_000.9, Int64(1_700_000_000)), (1e20, Int64.max), (-1e20, Int64.min), (Double.infinity, Int64.max), (Double.nan, Int64(0)),
+    ])
+    func tokenTimes_neverTrap(seconds: Double, expected: Int64) {
+        #expect(TokenService.unixSeconds(seconds) == expected)
+    }
+
+    @Test func anExpiryFarAway_isADeadlineTenYearsOut_atMost() {
+        let now = NIODeadline.uptimeNanoseconds(0)
+        let deadline = WebSocketAcceptor.deadline(ofUnixSeconds: .max, now: now, wallClock: 1_700_000_000)
+        #expect(deadline == now + .seconds(10 * 365 * 86_400))
+        #expect(WebSocketAcceptor.deadline(ofUnixSeconds: .min, now: now, wallClock: 1_700_000_000) == now)
+    }
+}

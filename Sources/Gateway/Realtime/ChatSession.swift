@@ -48,6 +48,11 @@ struct ChatSession: Sendable {
         }
     }
 
+    /// Whether a ping may be answered now: pings count against the rate limit like messages.
+    func allowControlFrame(now: NIODeadline) -> Bool {
+        connection.allow(now: Double(now.uptimeNanoseconds) / 1e9)
+    }
+
     /// The connection is gone: it leaves its rooms here and at their owners.
     func ended() {
         registry.remove(connection.id)

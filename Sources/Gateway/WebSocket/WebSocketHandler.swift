@@ -147,6 +147,11 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         case .deliver(let message):
             session?.received(message, now: .now())
         case .sendPong(let payload):
+            // A client that pings without reading would grow the outbound queue: over the
+            // high-water mark it is a slow consumer, and pings count against its rate limit
+            // (one over the limit is not answered).
+            guard writable else { return close(code: .slowConsumer, reason: "slow consumer: outbound buffer overflowed") }
+            guard session?.allowControlFrame(now: .now()) ?? true else { return }
             context.write(wrapOutboundOut(ServerFrames.pong(payload, allocator: allocator)), promise: nil)
             unflushed += 1
             if unflushed >= Self.flushEvery { flush() }

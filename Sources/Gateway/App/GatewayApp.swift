@@ -27,6 +27,8 @@ struct GatewayComponents: Sendable {
     /// This process's id on the bus: `NODE_ID` plus a per-process suffix, so that a restarted
     /// gateway is a new member and the presence of its previous run is dropped by the workers.
     let instanceID: String
+    /// The open-file limit the connection caps were derived from (read once, at start).
+    let openFiles: Int?
 
     init(config: GatewayConfig, logger: Logger, metrics: PrometheusCollectorRegistry) async {
         self.config = config
@@ -37,6 +39,7 @@ struct GatewayComponents: Sendable {
         let instanceID = "\(config.node.nodeID).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         self.instanceID = instanceID
         let openFiles = ProcessBootstrap.openFileLimit()
+        self.openFiles = openFiles
         let registry = ConnectionRegistry(
             maxConnections: config.webSocketLimit(openFiles: openFiles), maxPerUser: config.maxWebSocketsPerUser
         )
@@ -82,7 +85,7 @@ struct GatewayComponents: Sendable {
     }
 
     /// Admits and opens WebSockets (`GET /v1/ws`).
-    func makeAcceptor(openFiles: Int?) -> WebSocketAcceptor {
+    func makeAcceptor() -> WebSocketAcceptor {
         var protocolConfiguration = WebSocketStateMachine.Configuration()
         protocolConfiguration.maxMessageBytes = config.maxFrameBytes
         protocolConfiguration.maxFragments = config.maxFragments
@@ -159,8 +162,8 @@ func buildGateway(
 ) async -> (app: some ApplicationProtocol, drain: GatewayDrain) {
     let components = await GatewayComponents(config: config, logger: logger, metrics: metrics)
     let postgres = components.postgres
-    let openFiles = ProcessBootstrap.openFileLimit()
-    let acceptor = components.makeAcceptor(openFiles: openFiles)
+    let openFiles = components.openFiles
+    let acceptor = components.makeAcceptor()
     let channel = GatewayChannel.Configuration(headerTimeout: TimeAmount(config.headerTimeout), idleTimeout: config.httpIdleTimeout)
     let connectionLimit = config.connectionLimit(openFiles: openFiles)
     logger.info("connection limits", metadata: [

@@ -39,7 +39,7 @@ struct ChatSession: Sendable {
     /// A complete message from the client. Every message counts against the rate limit, also
     /// one that is binary or does not parse.
     func received(_ message: WebSocketStateMachine.Message, now: NIODeadline) {
-        let allowed = connection.allow(now: Double(now.uptimeNanoseconds) / 1e9)
+        let allowed = allowControlFrame(now: now)
         switch message {
         case .binary:
             reject(.init(code: allowed ? "bad_request" : "rate_limited", message: allowed ? "frames must be JSON text" : "too many frames, slow down", ref: nil))
@@ -48,7 +48,7 @@ struct ChatSession: Sendable {
         }
     }
 
-    /// Whether a ping may be answered now: pings count against the rate limit like messages.
+    /// Takes a rate-limit token for a message or a ping (pings count like messages).
     func allowControlFrame(now: NIODeadline) -> Bool {
         connection.allow(now: Double(now.uptimeNanoseconds) / 1e9)
     }

@@ -92,9 +92,6 @@ final class ConnectionRegistry: Sendable {
     /// Open sockets, reserved ones included.
     var count: Int { state.withLock { $0.reserved.count + $0.attached.count } }
 
-    /// Sockets that are attached (upgraded).
-    var attachedCount: Int { state.withLock { $0.attached.count } }
-
     /// Closes the connections opened with token `tokenID` (code 4001).
     func revokeToken(_ tokenID: String) {
         revoke(reason: "token revoked") { $0.tokenID == tokenID }

@@ -29,7 +29,7 @@ struct WebSocketUpgradeRequest: Equatable {
             throw .badRequest("'Sec-WebSocket-Key' must be 16 bytes in base64")
         }
         self.key = keys[0].trimmingCharacters(in: .whitespaces)
-        self.token = Self.bearer(head.headers.first(name: "authorization")) ?? Self.queryToken(query)
+        self.token = Authenticator.bearerToken(head.headers.first(name: "authorization")) ?? Self.queryToken(query)
     }
 
     /// `Sec-WebSocket-Accept` for this key (RFC 6455 §4.2.2).
@@ -40,10 +40,6 @@ struct WebSocketUpgradeRequest: Equatable {
     private static func split(_ uri: String) -> (path: Substring, query: Substring?) {
         guard let mark = uri.firstIndex(of: "?") else { return (uri[...], nil) }
         return (uri[..<mark], uri[uri.index(after: mark)...])
-    }
-
-    private static func bearer(_ header: String?) -> String? {
-        Authenticator.bearerToken(header)
     }
 
     /// `token` from the query string (percent-decoded; JWTs need none, but a client may encode).

@@ -44,15 +44,6 @@ enum ServerFrames {
         return frame
     }
 
-    /// Bytes of the header of a frame with `length` bytes of payload.
-    static func headerLength(payload length: Int) -> Int {
-        switch length {
-        case ..<126: 2
-        case ..<65_536: 4
-        default: 10
-        }
-    }
-
     private static func writeHeader(opcode: UInt8, length: Int, into frame: inout ByteBuffer) {
         frame.writeInteger(0x80 | opcode)
         switch length {

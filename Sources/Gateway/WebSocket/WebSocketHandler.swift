@@ -73,7 +73,8 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
             fin: frame.fin, reservedBits: frame.reservedBits.rawValue, opcode: UInt8(webSocketOpcode: frame.opcode),
             masked: frame.maskKey != nil, payload: frame.unmaskedData
         )
-        perform(machine.frameReceived(received, now: .now()), context: context)
+        let now = NIODeadline.now()
+        perform(machine.frameReceived(received, now: now), context: context, now: now)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -85,7 +86,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         // Once failing, the rest of the input is only drained (the decoder then reports every read).
         guard !draining else { return }
         if let error = error as? NIOWebSocketError {
-            perform(machine.decodingFailed(tooLarge: error == .invalidFrameLength), context: context)
+            perform(machine.decodingFailed(tooLarge: error == .invalidFrameLength), context: context, now: .now())
         } else {
             machine.channelClosed()
             context.close(promise: nil)
@@ -135,23 +136,24 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     func close(code: CloseCode, reason: String) {
         guard let context else { return }
         let grace = code == .slowConsumer ? Self.slowConsumerGrace : nil
-        perform(machine.closeRequested(.init(code: code, reason: reason), now: .now(), timeout: grace), context: context)
+        let now = NIODeadline.now()
+        perform(machine.closeRequested(.init(code: code, reason: reason), now: now, timeout: grace), context: context, now: now)
     }
 
     // MARK: Actions
 
-    private func perform(_ action: WebSocketStateMachine.Action, context: ChannelHandlerContext) {
+    private func perform(_ action: WebSocketStateMachine.Action, context: ChannelHandlerContext, now: NIODeadline) {
         switch action {
         case .none:
             return
         case .deliver(let message):
-            session?.received(message, now: .now())
+            session?.received(message, now: now)
         case .sendPong(let payload):
             // A client that pings without reading would grow the outbound queue: over the
             // high-water mark it is a slow consumer, and pings count against its rate limit
             // (one over the limit is not answered).
             guard writable else { return close(code: .slowConsumer, reason: "slow consumer: outbound buffer overflowed") }
-            guard session?.allowControlFrame(now: .now()) ?? true else { return }
+            guard session?.allowControlFrame(now: now) ?? true else { return }
             context.write(wrapOutboundOut(ServerFrames.pong(payload, allocator: allocator)), promise: nil)
             unflushed += 1
             if unflushed >= Self.flushEvery { flush() }
@@ -181,6 +183,6 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Called by the loop's `LoopTimer`: acts on a deadline that has passed.
     func tick(now: NIODeadline) {
         guard let context, let next = machine.nextDeadline, now >= next else { return }
-        perform(machine.timerFired(now: now), context: context)
+        perform(machine.timerFired(now: now), context: context, now: now)
     }
 }

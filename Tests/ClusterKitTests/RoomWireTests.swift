@@ -15,7 +15,7 @@ import Testing
         .reply(RoomReply(requestID: 7, result: .joined(lastSeq: 4, replay: [ByteBuffer(string: "a"), ByteBuffer()]))),
         .reply(RoomReply(requestID: 7, result: .acked(seq: 99))),
         .reply(RoomReply(requestID: 7, result: .done)),
-        .reply(RoomReply(requestID: 7, result: .failed(code: "unavailable", message: "retry"))),
+        .reply(RoomReply(requestID: 7, result: .failed(code: .unavailable, message: "retry"))),
         .event(roomID: 5, .message(seq: 3, frame: ByteBuffer(string: "{}"))),
         .event(roomID: 5, .presence(userID: 1, frame: ByteBuffer(string: "p"))),
         .event(roomID: 5, .typing(userID: 1, frame: ByteBuffer(string: "t"))),

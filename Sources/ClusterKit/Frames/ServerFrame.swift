@@ -68,10 +68,10 @@ public enum ServerFrame {
         return json.finish()
     }
 
-    public static func error(code: String, message: String, ref: String?) -> ByteBuffer {
+    public static func error(code: ErrorCode, message: String, ref: String?) -> ByteBuffer {
         var json = JSONWriter(capacity: 96)
         json.field("type", "error")
-        json.field("code", code)
+        json.field("code", code.rawValue)
         json.field("message", message)
         json.field("ref", ref)
         return json.finish()

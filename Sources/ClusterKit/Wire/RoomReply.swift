@@ -11,7 +11,7 @@ public struct RoomReply: Equatable, Sendable {
         /// Done (leave, typing, close).
         case done
         /// Refused with a contract error code (`room_not_found`, `unavailable`, ...).
-        case failed(code: String, message: String)
+        case failed(code: ErrorCode, message: String)
     }
 
     public var requestID: UInt64
@@ -42,7 +42,7 @@ public struct RoomReply: Equatable, Sendable {
             buffer.writeInteger(UInt8(3))
         case .failed(let code, let message):
             buffer.writeInteger(UInt8(4))
-            buffer.writeWireString(code)
+            buffer.writeWireString(code.rawValue)
             buffer.writeWireString(message)
         }
     }
@@ -64,7 +64,10 @@ public struct RoomReply: Equatable, Sendable {
             result = .joined(lastSeq: lastSeq, replay: replay)
         case 2: result = .acked(seq: try buffer.readWireInteger())
         case 3: result = .done
-        case 4: result = .failed(code: try buffer.readWireString(), message: try buffer.readWireString())
+        case 4:
+            let raw = try buffer.readWireString()
+            guard let code = ErrorCode(rawValue: raw) else { throw WireError.invalidValue("error code \(raw)") }
+            result = .failed(code: code, message: try buffer.readWireString())
         case let tag: throw WireError.invalidValue("reply kind \(tag)")
         }
     }

@@ -26,8 +26,8 @@ final class WorkerClient: Sendable {
         self.eventLoop = eventLoopGroup.any()
     }
 
-    static let noWorker = RoomReply.Result.failed(code: "unavailable", message: "no worker is available for this room, retry")
-    static let noAnswer = RoomReply.Result.failed(code: "unavailable", message: "the room's worker did not answer, retry")
+    static let noWorker = RoomReply.Result.failed(code: .unavailable, message: "no worker is available for this room, retry")
+    static let noAnswer = RoomReply.Result.failed(code: .unavailable, message: "the room's worker did not answer, retry")
 
     /// Publishes a request now (calls made one after another reach the worker in that order) and
     /// returns the future answer.
@@ -44,7 +44,7 @@ final class WorkerClient: Sendable {
         )
         let command: [RedisArgument] = ["PUBLISH", .string(names.worker(owner)), .bytes(ClusterMessage.request(request).encoded())]
         guard let written = redis.write([command]) else {
-            complete(requestID, with: .failed(code: "unavailable", message: "cluster bus unavailable, retry"))
+            complete(requestID, with: .failed(code: .unavailable, message: "cluster bus unavailable, retry"))
             return promise.futureResult
         }
         written.whenComplete { result in
@@ -53,7 +53,7 @@ final class WorkerClient: Sendable {
                 // Nobody subscribed: the owner is gone (the ring has not caught up yet).
                 self.complete(requestID, with: Self.noWorker)
             case .failure:
-                self.complete(requestID, with: .failed(code: "unavailable", message: "cluster bus unavailable, retry"))
+                self.complete(requestID, with: .failed(code: .unavailable, message: "cluster bus unavailable, retry"))
             default:
                 break
             }
@@ -81,7 +81,7 @@ final class WorkerClient: Sendable {
             defer { state.promises.removeAll() }
             return state.promises.values.map(\.promise)
         }
-        for promise in waiting { promise.succeed(.failed(code: "unavailable", message: "cluster bus unavailable, retry")) }
+        for promise in waiting { promise.succeed(.failed(code: .unavailable, message: "cluster bus unavailable, retry")) }
     }
 
     /// Answers `unavailable` at once to requests sent to workers no longer on the ring: a drained

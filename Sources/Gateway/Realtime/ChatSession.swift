@@ -42,7 +42,7 @@ struct ChatSession: Sendable {
         let allowed = allowControlFrame(now: now)
         switch message {
         case .binary:
-            reject(.init(code: allowed ? "bad_request" : "rate_limited", message: allowed ? "frames must be JSON text" : "too many frames, slow down", ref: nil))
+            reject(.init(code: allowed ? .badRequest : .rateLimited, message: allowed ? "frames must be JSON text" : "too many frames, slow down", ref: nil))
         case .text(let bytes):
             handle(bytes, allowed: allowed)
         }
@@ -71,10 +71,10 @@ struct ChatSession: Sendable {
         do {
             frame = try ClientFrame.parse(text)
         } catch {
-            return reject(allowed ? error : .init(code: "rate_limited", message: "too many frames, slow down", ref: error.ref))
+            return reject(allowed ? error : .init(code: .rateLimited, message: "too many frames, slow down", ref: error.ref))
         }
         guard allowed else {
-            return reject(.init(code: "rate_limited", message: "too many frames, slow down", ref: frame.ref))
+            return reject(.init(code: .rateLimited, message: "too many frames, slow down", ref: frame.ref))
         }
         switch frame {
         case .ping:
@@ -83,8 +83,8 @@ struct ChatSession: Sendable {
             join(roomID, sinceSeq: sinceSeq)
         case .leave(let roomID):
             switch connection.setMembership(nil, of: roomID) {
-            case nil: return reject(.init(code: "not_joined", message: "not joined to room \(roomID)", ref: "leave"))
-            case .closed: return reject(.init(code: "room_not_found", message: "room \(roomID) was deleted", ref: "leave"))
+            case nil: return reject(.init(code: .notJoined, message: "not joined to room \(roomID)", ref: "leave"))
+            case .closed: return reject(.init(code: .roomNotFound, message: "room \(roomID) was deleted", ref: "leave"))
             case .joining, .joined: break
             }
             hub.removeMember(roomID, connection)
@@ -105,7 +105,7 @@ struct ChatSession: Sendable {
                     case .failed(let code, let message):
                         connection.send(ServerFrame.error(code: code, message: message, ref: ref))
                     case .joined, .done:
-                        connection.send(ServerFrame.error(code: "internal", message: "unexpected answer", ref: ref))
+                        connection.send(ServerFrame.error(code: .internal, message: "unexpected answer", ref: ref))
                     }
                 }
         }
@@ -115,8 +115,8 @@ struct ChatSession: Sendable {
     private static func notJoined(_ membership: ClientConnection.Membership?, _ roomID: Int64, ref: String) -> ClientFrame.Rejection? {
         switch membership {
         case .joining, .joined: nil
-        case .closed: .init(code: "room_not_found", message: "room \(roomID) was deleted", ref: ref)
-        case nil: .init(code: "not_joined", message: "not joined to room \(roomID)", ref: ref)
+        case .closed: .init(code: .roomNotFound, message: "room \(roomID) was deleted", ref: ref)
+        case nil: .init(code: .notJoined, message: "not joined to room \(roomID)", ref: ref)
         }
     }
 
@@ -124,7 +124,7 @@ struct ChatSession: Sendable {
     /// outlives its connection undoes itself: the connection's rooms were cleared when it ended.
     private func join(_ roomID: Int64, sinceSeq: Int64?) {
         if let membership = connection.membership(of: roomID), membership != .closed {
-            return reject(.init(code: "bad_request", message: "already joined to room \(roomID)", ref: "join"))
+            return reject(.init(code: .badRequest, message: "already joined to room \(roomID)", ref: "join"))
         }
         connection.setMembership(.joining, of: roomID)
         Task {
@@ -133,13 +133,13 @@ struct ChatSession: Sendable {
     }
 
     private func completeJoin(_ roomID: Int64, sinceSeq: Int64?) async {
-        func fail(_ code: String, _ message: String) {
+        func fail(_ code: ErrorCode, _ message: String) {
             hub.removeMember(roomID, connection)
             if connection.membership(of: roomID) == .joining { connection.setMembership(nil, of: roomID) }
             reject(.init(code: code, message: message, ref: "join"))
         }
         guard await hub.beginJoin(roomID, connection) else {
-            return fail("unavailable", "could not subscribe to the room, retry")
+            return fail(.unavailable, "could not subscribe to the room, retry")
         }
         let result = (try? await workers.submit(roomID: roomID, identity: connection.identity, kind: .join(sinceSeq: sinceSeq)).get())
             ?? WorkerClient.noAnswer
@@ -157,7 +157,7 @@ struct ChatSession: Sendable {
                     for frame in replay { connection.send(frame) }
                 } else if await !replayFromHistory(roomID, after: sinceSeq, upTo: lastSeq) {
                     _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
-                    return fail("unavailable", "history is unavailable, retry the join")
+                    return fail(.unavailable, "history is unavailable, retry the join")
                 }
             }
             connection.setMembership(.joined, of: roomID)
@@ -165,7 +165,7 @@ struct ChatSession: Sendable {
         case .failed(let code, let message):
             fail(code, message)
         case .acked, .done:
-            fail("internal", "unexpected answer")
+            fail(.internal, "unexpected answer")
         }
     }
 

@@ -1,3 +1,4 @@
+import ClusterKit
 import Foundation
 import NIOCore
 
@@ -11,7 +12,7 @@ enum ClientFrame: Equatable {
     case ping
 
     struct Rejection: Error, Equatable {
-        let code: String
+        let code: ErrorCode
         let message: String
         let ref: String?
     }
@@ -47,10 +48,10 @@ enum ClientFrame: Equatable {
             // Recover the ref if the frame is an object with a string client_msg_id or type.
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             let ref = (object?["client_msg_id"] as? String) ?? (object?["type"] as? String)
-            throw Rejection(code: "bad_request", message: Self.describe(error), ref: ref)
+            throw Rejection(code: .badRequest, message: Self.describe(error), ref: ref)
         }
         let ref = raw.client_msg_id ?? raw.type
-        func bad(_ message: String) -> Rejection { Rejection(code: "bad_request", message: message, ref: ref) }
+        func bad(_ message: String) -> Rejection { Rejection(code: .badRequest, message: message, ref: ref) }
         guard let type = raw.type else { throw bad("missing field 'type'") }
         if type == "ping" { return .ping }
         guard ["join", "leave", "send", "typing"].contains(type) else { throw bad("unknown type '\(type)'") }
@@ -67,7 +68,7 @@ enum ClientFrame: Equatable {
             guard let content = raw.content else { throw bad("missing field 'content'") }
             guard !content.isEmpty else { throw bad("'content' must not be empty") }
             guard content.utf8.count <= maxContentBytes else {
-                throw Rejection(code: "too_large", message: "'content' is longer than \(maxContentBytes) bytes", ref: ref)
+                throw Rejection(code: .tooLarge, message: "'content' is longer than \(maxContentBytes) bytes", ref: ref)
             }
             guard !content.utf8.contains(0) else { throw bad("'content' must not contain NUL characters") }
             if let id = raw.client_msg_id {

@@ -175,7 +175,7 @@ final class RoomHub: Service, Sendable {
     private func rejoin(_ job: Rejoin) async {
         for _ in 0..<30 {
             let result = try? await workers.submit(roomID: job.roomID, identity: job.identity, kind: .rejoin(connections: job.connections)).get()
-            guard case .failed(let code, _)? = result, code == "unavailable" else { return }
+            guard case .failed(let code, _)? = result, code == .unavailable else { return }
             try? await Task.sleep(for: .milliseconds(500))
             if Task.isCancelled { return }
         }

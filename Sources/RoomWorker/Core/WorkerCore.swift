@@ -99,7 +99,7 @@ actor WorkerCore {
             switch slot {
             case .loading(let queue, _):
                 rooms[roomID] = nil
-                failQueue(queue, code: "unavailable", message: "worker is shutting down, retry")
+                failQueue(queue, code: .unavailable, message: "worker is shutting down, retry")
             case .ready(var room):
                 room.releasing = true
                 rooms[roomID] = .ready(room)
@@ -118,9 +118,9 @@ actor WorkerCore {
     func sessionLost() {
         logger.warning("session expired: dropping every room", metadata: ["rooms": "\(rooms.count)"])
         session = nil
-        failAllPending(code: "unavailable", message: "room owner changed, retry")
+        failAllPending(code: .unavailable, message: "room owner changed, retry")
         for case .loading(let queue, _) in rooms.values {
-            failQueue(queue, code: "unavailable", message: "room owner changed, retry")
+            failQueue(queue, code: .unavailable, message: "room owner changed, retry")
         }
         rooms.removeAll()
     }
@@ -151,13 +151,13 @@ actor WorkerCore {
 
     func receive(_ request: RoomRequest) {
         guard session != nil, !draining else {
-            return reply(request, .failed(code: "unavailable", message: draining ? "worker is shutting down, retry" : "worker is starting, retry"))
+            return reply(request, .failed(code: .unavailable, message: draining ? "worker is shutting down, retry" : "worker is starting, retry"))
         }
         switch rooms[request.roomID] {
         case nil:
             if case .close = request.kind { return reply(request, .done) }
             guard ring.owner(of: request.roomID) == nodeID else {
-                return reply(request, .failed(code: "unavailable", message: "room is owned by another worker, retry"))
+                return reply(request, .failed(code: .unavailable, message: "room is owned by another worker, retry"))
             }
             rooms[request.roomID] = .loading(queue: [request], previous: nil)
             jobs.yield(.load(roomID: request.roomID))
@@ -166,7 +166,7 @@ actor WorkerCore {
             rooms[request.roomID] = .loading(queue: queue, previous: previous)
         case .ready(var room)?:
             if room.releasing {
-                return reply(request, .failed(code: "unavailable", message: "room is moving to another worker, retry"))
+                return reply(request, .failed(code: .unavailable, message: "room is moving to another worker, retry"))
             }
             handle(request, in: &room)
             if rooms[request.roomID] != nil { rooms[request.roomID] = .ready(room) }
@@ -196,7 +196,7 @@ actor WorkerCore {
             publish(room: room.roomID, .typing(userID: request.userID, frame: frame))
         case .close:
             rooms[room.roomID] = nil
-            failPending(ofRoom: room.roomID, code: "room_not_found", message: "room was deleted")
+            failPending(ofRoom: room.roomID, code: .roomNotFound, message: "room was deleted")
             redis.write([["DEL", .string(names.roomMembers(room.roomID))]])
             reply(request, .done)
         case .send(let content, let clientMessageID):
@@ -254,7 +254,7 @@ actor WorkerCore {
             room.releasing = true
             rooms[roomID] = .ready(room)
             jobs.yield(.release([roomID]))
-            failQueue(queue, code: "unavailable", message: "room is moving to another worker, retry")
+            failQueue(queue, code: .unavailable, message: "room is moving to another worker, retry")
             return
         }
         if let previous {
@@ -269,7 +269,7 @@ actor WorkerCore {
     }
 
     /// The room could not be taken: answer everything that waited for it.
-    func loadFailed(roomID: Int64, code: String, message: String) {
+    func loadFailed(roomID: Int64, code: ErrorCode, message: String) {
         guard case .loading(let queue, _)? = rooms[roomID] else { return }
         rooms[roomID] = nil
         failQueue(queue, code: code, message: message)
@@ -289,7 +289,7 @@ actor WorkerCore {
                 guard case .ready(let room)? = rooms[send.message.roomID] else {
                     // The room was dropped since the send arrived.
                     for target in send.replyTo {
-                        commands.append(replyCommand(target, .failed(code: "unavailable", message: "room owner changed, retry")))
+                        commands.append(replyCommand(target, .failed(code: .unavailable, message: "room owner changed, retry")))
                     }
                     continue
                 }
@@ -346,7 +346,7 @@ actor WorkerCore {
             for send in done {
                 if lost.contains(send.message.roomID) {
                     for target in send.replyTo {
-                        commands.append(replyCommand(target, .failed(code: "unavailable", message: "room owner changed, retry")))
+                        commands.append(replyCommand(target, .failed(code: .unavailable, message: "room owner changed, retry")))
                     }
                 } else {
                     retry.append(send)
@@ -366,7 +366,7 @@ actor WorkerCore {
             logger.error("commit failed", metadata: ["error": "\(String(reflecting: error))", "messages": "\(done.count)"])
             for send in done {
                 for target in send.replyTo {
-                    commands.append(replyCommand(target, .failed(code: "unavailable", message: "storage unavailable, retry")))
+                    commands.append(replyCommand(target, .failed(code: .unavailable, message: "storage unavailable, retry")))
                 }
                 // Whether the commit happened is unknown: reload the room's seq and keys before the next send.
                 if case .ready(let room)? = rooms[send.message.roomID] {
@@ -422,7 +422,7 @@ actor WorkerCore {
         redis.write([["PUBLISH", .string(names.room(roomID)), .bytes(message.encoded())]])
     }
 
-    private func failQueue(_ queue: [RoomRequest], code: String, message: String) {
+    private func failQueue(_ queue: [RoomRequest], code: ErrorCode, message: String) {
         let commands = queue.compactMap { request -> [RedisArgument]? in
             if case .typing = request.kind { return nil }
             return replyCommand((request.gatewayID, request.requestID), .failed(code: code, message: message))
@@ -431,7 +431,7 @@ actor WorkerCore {
     }
 
     /// Answers the waiting (not yet running) sends of a room; running ones are answered when their batch ends.
-    private func failPending(ofRoom roomID: Int64, code: String, message: String) {
+    private func failPending(ofRoom roomID: Int64, code: ErrorCode, message: String) {
         var commands: [[RedisArgument]] = []
         pending.removeAll { send in
             guard send.message.roomID == roomID else { return false }
@@ -443,7 +443,7 @@ actor WorkerCore {
     }
 
     /// Answers every waiting send; the running batch answers its own.
-    private func failAllPending(code: String, message: String) {
+    private func failAllPending(code: ErrorCode, message: String) {
         let commands = pending.flatMap { send in
             send.replyTo.map { replyCommand($0, .failed(code: code, message: message)) }
         }

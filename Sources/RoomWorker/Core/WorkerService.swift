@@ -148,7 +148,7 @@ final class WorkerService: Service, Sendable {
 
     private func load(_ roomID: Int64) async {
         guard let session = await core.session else {
-            return await core.loadFailed(roomID: roomID, code: "unavailable", message: "worker has no session, retry")
+            return await core.loadFailed(roomID: roomID, code: .unavailable, message: "worker has no session, retry")
         }
         do {
             switch try await storage({ try await $0.acquire(roomID: roomID, session: session) }) {
@@ -161,16 +161,16 @@ final class WorkerService: Service, Sendable {
                 }
                 await core.loaded(roomID: roomID, lastSeq: lastSeq, tail: tail, keys: keys)
             case .notFound:
-                await core.loadFailed(roomID: roomID, code: "room_not_found", message: "room not found")
+                await core.loadFailed(roomID: roomID, code: .roomNotFound, message: "room not found")
             case .busy:
-                await core.loadFailed(roomID: roomID, code: "unavailable", message: "room is being handed over, retry")
+                await core.loadFailed(roomID: roomID, code: .unavailable, message: "room is being handed over, retry")
             case .sessionExpired:
-                await core.loadFailed(roomID: roomID, code: "unavailable", message: "worker session expired, retry")
+                await core.loadFailed(roomID: roomID, code: .unavailable, message: "worker session expired, retry")
                 await core.sessionLost()
             }
         } catch {
             logger.warning("room load failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
-            await core.loadFailed(roomID: roomID, code: "unavailable", message: "storage unavailable, retry")
+            await core.loadFailed(roomID: roomID, code: .unavailable, message: "storage unavailable, retry")
         }
     }
 

@@ -68,7 +68,7 @@ final class WireLoadClient {
         }
         switch reply.result {
         case .acked(let seq): ledger.acked(requestID: reply.requestID, seq: seq, now: now())
-        case .failed(let code, _): ledger.failed(requestID: reply.requestID, code: code)
+        case .failed(let code, _): ledger.failed(requestID: reply.requestID, code: code.rawValue)
         case .joined, .done: ledger.failed(requestID: reply.requestID, code: "unexpected_reply")
         }
         schedulePump()

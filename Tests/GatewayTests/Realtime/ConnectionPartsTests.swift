@@ -48,7 +48,7 @@ import Testing
             _ = try ClientFrame.parse(text)
             Issue.record("accepted \(text)")
         } catch {
-            #expect(error.code == code)
+            #expect(error.code.rawValue == code)
             #expect(error.ref == ref)
         }
     }

@@ -74,6 +74,7 @@ let package = Package(
                 "ClusterKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -143,6 +144,20 @@ let package = Package(
         .testTarget(
             name: "RoomWorkerTests",
             dependencies: ["RoomWorker", "ClusterKit"]
+        ),
+        // The middle layer: a gateway and a worker in one process, over the run's real Redis and
+        // Postgres (no child processes), for realtime behaviour; faults stay in the process suites.
+        .testTarget(
+            name: "InProcessClusterTests",
+            dependencies: [
+                "Gateway",
+                "RoomWorker",
+                "ClusterKit",
+                "ChorusTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "LoadKitTests",

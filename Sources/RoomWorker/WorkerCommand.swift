@@ -20,6 +20,6 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = ProcessBootstrap.bootstrapLogging(label: "chorus.worker", nodeID: config.node.nodeID, level: config.node.logLevel)
         let metrics = ProcessBootstrap.bootstrapMetrics()
-        try await buildWorker(config: config, logger: logger, metrics: metrics).runService()
+        try await buildWorker(config: config, logger: logger, metrics: metrics).app.runService()
     }
 }

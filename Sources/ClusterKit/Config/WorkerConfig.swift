@@ -23,6 +23,12 @@ public struct WorkerConfig: Sendable {
     /// its senders are answered `unavailable` (`COMMIT_RETRY_MS`, default 3000; 0 = no retry).
     /// Keep it below the gateways' `REQUEST_TIMEOUT_MS`, so a retried send is still acked.
     public var commitRetry: Duration
+    /// A room unused this long gives up its tail and key window, and is released (unloaded) if
+    /// nobody is joined to it (`ROOM_IDLE_MS`, default 300000).
+    public var roomIdleTimeout: Duration
+    /// Most memory the worker's rooms may hold, roughly: tails, key windows and presence
+    /// (`ROOM_MEMORY_MB`, default 256). Over it, the least recently used rooms shed or are released.
+    public var roomMemoryBudget: Int
 
     public init(
         node: NodeSettings,
@@ -32,7 +38,9 @@ public struct WorkerConfig: Sendable {
         idempotencyWindow: Int = 10_000,
         maxBatch: Int = 5_000,
         storageTimeout: Duration = .seconds(5),
-        commitRetry: Duration = .seconds(3)
+        commitRetry: Duration = .seconds(3),
+        roomIdleTimeout: Duration = .seconds(300),
+        roomMemoryBudget: Int = 256 << 20
     ) throws {
         guard leaseTTL >= heartbeatInterval * 2 else {
             throw ConfigError(setting: "LEASE_TTL_MS", reason: "must be at least twice HEARTBEAT_INTERVAL_MS")
@@ -45,6 +53,8 @@ public struct WorkerConfig: Sendable {
         self.maxBatch = maxBatch
         self.storageTimeout = storageTimeout
         self.commitRetry = commitRetry
+        self.roomIdleTimeout = roomIdleTimeout
+        self.roomMemoryBudget = roomMemoryBudget
     }
 
     /// Reads every setting from `source`, validating each.
@@ -57,7 +67,9 @@ public struct WorkerConfig: Sendable {
             idempotencyWindow: try source.int("IDEMPOTENCY_WINDOW", default: 10_000, in: 0...10_000_000),
             maxBatch: try source.int("MAX_BATCH", default: 5_000, in: 1...1_000_000),
             storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000),
-            commitRetry: try source.milliseconds("COMMIT_RETRY_MS", default: 3_000, in: 0...60_000)
+            commitRetry: try source.milliseconds("COMMIT_RETRY_MS", default: 3_000, in: 0...60_000),
+            roomIdleTimeout: try source.milliseconds("ROOM_IDLE_MS", default: 300_000, in: 1_000...86_400_000),
+            roomMemoryBudget: try source.int("ROOM_MEMORY_MB", default: 256, in: 1...1_048_576) << 20
         )
     }
 }

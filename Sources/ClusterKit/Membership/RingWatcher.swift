@@ -9,6 +9,7 @@ import Synchronization
 public final class RingWatcher: Service, Sendable {
     private let membership: Membership
     private let pollInterval: Duration
+    private let clock: any Clock<Duration>
     private let logger: Logger
     private let onChange: @Sendable (HashRing) -> Void
     private let state = Mutex<(ring: HashRing, loaded: Bool)>((HashRing(nodes: []), false))
@@ -16,11 +17,13 @@ public final class RingWatcher: Service, Sendable {
     private let wakeUps: AsyncStream<Void>
 
     public init(
-        membership: Membership, pollInterval: Duration = .milliseconds(500), logger: Logger,
+        membership: Membership, pollInterval: Duration = .milliseconds(500), clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger,
         onChange: @escaping @Sendable (HashRing) -> Void = { _ in }
     ) {
         self.membership = membership
         self.pollInterval = pollInterval
+        self.clock = clock
         self.logger = logger
         self.onChange = onChange
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -39,9 +42,9 @@ public final class RingWatcher: Service, Sendable {
 
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [wakeUp, pollInterval] in
+            group.addTask { [wakeUp, pollInterval, clock] in
                 while !Task.isCancelled {
-                    try await Task.sleep(for: pollInterval)
+                    try await clock.sleep(for: pollInterval)
                     wakeUp.yield()
                 }
             }

@@ -4,7 +4,8 @@ import Logging
 import PostgresNIO
 import Prometheus
 
-/// The composition root of a RoomWorker, used by `main` and by the tests.
+/// The composition root of a RoomWorker, used by `main` and by the tests; returns the application
+/// and its worker service (which the in-process tests inspect).
 ///
 /// Services start in dependency order (Postgres, Redis, the request subscriber, the worker's
 /// cluster life, then the HTTP server after migrations) and stop in reverse.
@@ -12,10 +13,12 @@ func buildWorker(
     config: WorkerConfig,
     logger: Logger,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-) -> some ApplicationProtocol {
+) -> (app: some ApplicationProtocol, worker: WorkerService<ContinuousClock>) {
     let postgres = PostgresClient(url: config.node.databaseURL, poolSize: config.node.databasePoolSize, logger: logger)
     let redis = RedisClient(url: config.node.redisURL, logger: logger)
-    let worker = WorkerService(config: config, redis: redis, store: WorkerStore(client: postgres, logger: logger), logger: logger)
+    let worker = WorkerService(
+        config: config, redis: redis, store: WorkerStore(client: postgres, logger: logger), clock: ContinuousClock(), logger: logger
+    )
     let subscriber = RedisSubscriber(url: config.node.redisURL, logger: logger) { channel, payload in
         worker.handle(channel: channel, payload: payload)
     }
@@ -40,5 +43,5 @@ func buildWorker(
     app.beforeServerStarts {
         try await Migrator().migrate(postgres, logger: logger)
     }
-    return app
+    return (app, worker)
 }

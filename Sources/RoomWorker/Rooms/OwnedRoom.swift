@@ -14,8 +14,23 @@ struct OwnedRoom {
     private let windowCapacity: Int
     /// userID → (username, connections per gateway).
     private(set) var presence: [Int64: (username: String, gateways: [String: Int])] = [:]
-    /// Set when the ring moved the room away: new requests are refused while it is handed over.
+    /// Set when the room is handed over (the ring moved it away, or it was idle): new requests
+    /// are refused or held while Postgres releases it.
     var releasing = false
+    /// Bytes of encoded frames in the tail.
+    private var tailBytes = 0
+    /// Bytes of the idempotency window's keys.
+    private var keyBytes = 0
+
+    /// What this room holds in memory, roughly: its tail's frames, its key window and its presence.
+    var heldBytes: Int { Self.baseBytes + tailBytes + keyBytes + presence.count * 128 }
+    /// What an empty room costs (its slot, its entry in every table).
+    static let baseBytes = 512
+
+    /// `true` while the tail or the key window holds anything that `shed()` would drop.
+    var canShed: Bool { tailBytes + keyBytes > 0 }
+    /// `true` while a user is joined.
+    var hasPresence: Bool { !presence.isEmpty }
 
     init(roomID: Int64, lastSeq: Int64, tailCapacity: Int, windowCapacity: Int) {
         self.roomID = roomID
@@ -30,8 +45,9 @@ struct OwnedRoom {
     mutating func committed(_ message: ChatMessage, frame: ByteBuffer) {
         lastSeq = max(lastSeq, message.seq)
         if tailCapacity > 0 {
-            if tail.count == tailCapacity { tail.removeFirst() }
+            if tail.count == tailCapacity, let dropped = tail.popFirst() { tailBytes -= dropped.frame.readableBytes }
             tail.append((message.seq, frame))
+            tailBytes += frame.readableBytes
         }
         if let clientID = message.clientMessageID {
             remember(IdempotencyKey(userID: message.userID, clientMessageID: clientID), seq: message.seq)
@@ -41,9 +57,25 @@ struct OwnedRoom {
     /// Remembers that `key` is stored as `seq`.
     mutating func remember(_ key: IdempotencyKey, seq: Int64) {
         guard windowCapacity > 0, recent[key] == nil else { return }
-        if recentOrder.count == windowCapacity, let oldest = recentOrder.popFirst() { recent[oldest] = nil }
+        if recentOrder.count == windowCapacity, let oldest = recentOrder.popFirst() {
+            recent[oldest] = nil
+            keyBytes -= oldest.heldBytes
+        }
         recent[key] = seq
         recentOrder.append(key)
+        keyBytes += key.heldBytes
+    }
+
+    /// Drops the tail and the key window (the room was idle, or the worker is over its memory
+    /// budget). The room stays owned with its `lastSeq` and presence: a resume is then read from
+    /// Postgres by the gateway, and a resend is caught by the database's unique key. Both fill
+    /// again as the room is used.
+    mutating func shed() {
+        tail = CircularBuffer()
+        recent = [:]
+        recentOrder = CircularBuffer()
+        tailBytes = 0
+        keyBytes = 0
     }
 
     /// The seq already given to `key`, if it is in the window.

@@ -136,16 +136,23 @@ struct WorkerStore: Sendable {
 
     // MARK: Batches
 
-    enum CommitResult: Sendable {
+    enum CommitResult: Sendable, Equatable {
         case committed
         /// These rooms failed the fence (lost, closed, or `last_seq` moved); nothing was written.
         case fenced(Set<Int64>)
         /// These `(room, key)`s are already stored (with these seqs); nothing was written.
         case duplicates([RoomKey: Int64])
+        /// Postgres refuses the messages at these batch positions on their own (a data error);
+        /// nothing was written.
+        case rejected([Int: CommitRejection])
     }
 
     /// Writes `messages` (seqs already assigned, contiguous per room after `previous[room]`) in one
     /// transaction, after checking the fence for every room in it.
+    ///
+    /// When Postgres refuses the batch for something a message holds (SQLSTATE class 22 or 54, or
+    /// a unique violation that is not a resend) the culprits are found (`isolate`) and returned, so
+    /// that they fail alone and the rest commit; errors of the connection or the transaction are thrown.
     func commit(_ messages: [ChatMessage], previous: [Int64: Int64], session: Int64) async throws -> CommitResult {
         var last: [Int64: Int64] = [:]
         for message in messages { last[message.roomID] = max(last[message.roomID] ?? 0, message.seq) }
@@ -170,31 +177,89 @@ struct WorkerStore: Sendable {
                 if passed.count != roomIDs.count {
                     throw Rollback.fenced(Set(roomIDs).subtracting(passed))
                 }
-                try await connection.query(
-                    """
-                    INSERT INTO messages (room_id, seq, user_id, username, content, client_msg_id, sent_at)
-                    SELECT r, s, u, n, c, NULLIF(k, ''), to_timestamp(t / 1000.0)
-                    FROM unnest(\(messages.map(\.roomID))::int8[], \(messages.map(\.seq))::int8[], \(messages.map(\.userID))::int8[],
-                                \(messages.map(\.username))::text[], \(messages.map(\.content))::text[],
-                                \(messages.map { $0.clientMessageID ?? "" })::text[], \(messages.map(\.sentAt))::int8[])
-                         AS v(r, s, u, n, c, k, t)
-                    """,
-                    logger: logger
-                )
+                try await Self.insert(messages[...], on: connection, logger: logger)
                 return .committed
             }
         } catch let error as PostgresTransactionError {
             if case Rollback.fenced(let rooms)? = error.closureError as? Rollback { return .fenced(rooms) }
-            if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23505",
-                psql.serverInfo?[.constraintName] == "messages_idempotency_key"
-            {
-                return .duplicates(try await existing(messages))
+            guard let psql = error.closureError as? PSQLError, let state = psql.serverInfo?[.sqlState] else { throw error }
+            if Self.isResend(psql) {
+                let stored = try await existing(messages)
+                if !stored.isEmpty { return .duplicates(stored) }
+            }
+            if Self.isMessageError(state) {
+                let refused = try await isolate(messages)
+                if !refused.isEmpty {
+                    logger.warning("messages refused by Postgres", metadata: ["count": "\(refused.count)", "sqlstate": "\(state)"])
+                    return .rejected(refused)
+                }
             }
             throw error
         }
     }
 
     private enum Rollback: Error { case fenced(Set<Int64>) }
+
+    private static func insert(_ messages: ArraySlice<ChatMessage>, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO messages (room_id, seq, user_id, username, content, client_msg_id, sent_at)
+            SELECT r, s, u, n, c, NULLIF(k, ''), to_timestamp(t / 1000.0)
+            FROM unnest(\(messages.map(\.roomID))::int8[], \(messages.map(\.seq))::int8[], \(messages.map(\.userID))::int8[],
+                        \(messages.map(\.username))::text[], \(messages.map(\.content))::text[],
+                        \(messages.map { $0.clientMessageID ?? "" })::text[], \(messages.map(\.sentAt))::int8[])
+                 AS v(r, s, u, n, c, k, t)
+            """,
+            logger: logger
+        )
+    }
+
+    /// A unique violation of the idempotency key: a resend of a stored message.
+    private static func isResend(_ error: PSQLError) -> Bool {
+        error.serverInfo?[.sqlState] == "23505" && error.serverInfo?[.constraintName] == "messages_idempotency_key"
+    }
+
+    /// An error that a message's own data can cause: data exceptions (class 22: a byte sequence
+    /// the database cannot store, a value out of range), program limits (54: an index row too
+    /// large) and integrity violations (23).
+    static func isMessageError(_ sqlState: String) -> Bool {
+        sqlState.hasPrefix("22") || sqlState.hasPrefix("54") || sqlState.hasPrefix("23")
+    }
+
+    /// Finds the messages that Postgres refuses on their own, by inserting halves of the batch in
+    /// a transaction that is rolled back (each probe under a savepoint): about 2·k·log₂(n) probes
+    /// for k culprits among n. A resend is not a culprit: the next commit answers it from the keys.
+    private func isolate(_ messages: [ChatMessage]) async throws -> [Int: CommitRejection] {
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                var refused: [Int: CommitRejection] = [:]
+                var ranges = [0..<messages.count]
+                while let range = ranges.popLast(), !range.isEmpty {
+                    try await connection.query("SAVEPOINT probe", logger: logger)
+                    do {
+                        try await Self.insert(messages[range], on: connection, logger: logger)
+                    } catch let error as PSQLError {
+                        guard let state = error.serverInfo?[.sqlState], Self.isMessageError(state) else { throw error }
+                        if range.count == 1 {
+                            if !Self.isResend(error) { refused[range.lowerBound] = CommitRejection(sqlState: state) }
+                        } else {
+                            let middle = range.lowerBound + range.count / 2
+                            ranges.append(middle..<range.upperBound)
+                            ranges.append(range.lowerBound..<middle)
+                        }
+                    }
+                    try await connection.query("ROLLBACK TO SAVEPOINT probe", logger: logger)
+                }
+                try await connection.query("ROLLBACK", logger: logger)
+                return refused
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
 
     /// The stored seqs of those `messages` whose `(room, user, client_msg_id)` is already taken.
     private func existing(_ messages: [ChatMessage]) async throws -> [RoomKey: Int64] {
@@ -218,16 +283,4 @@ struct WorkerStore: Sendable {
         let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         return "\(milliseconds) milliseconds"
     }
-}
-
-/// The idempotency key of a send within a room.
-struct IdempotencyKey: Hashable, Sendable {
-    let userID: Int64
-    let clientMessageID: String
-}
-
-/// An idempotency key with its room.
-struct RoomKey: Hashable, Sendable {
-    let roomID: Int64
-    let key: IdempotencyKey
 }

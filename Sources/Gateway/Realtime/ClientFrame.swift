@@ -30,6 +30,17 @@ enum ClientFrame: Equatable {
         let client_msg_id: String?
     }
 
+    /// The frame's `type`.
+    var type: ClientFrameType {
+        switch self {
+        case .join: .join
+        case .leave: .leave
+        case .send: .send
+        case .typing: .typing
+        case .ping: .ping
+        }
+    }
+
     /// Parses one text frame.
     static func parse(_ text: String) throws(Rejection) -> ClientFrame {
         try parse(data: Data(text.utf8))
@@ -52,19 +63,25 @@ enum ClientFrame: Equatable {
         }
         let ref = raw.client_msg_id ?? raw.type
         func bad(_ message: String) -> Rejection { Rejection(code: .badRequest, message: message, ref: ref) }
-        guard let type = raw.type else { throw bad("missing field 'type'") }
-        if type == "ping" { return .ping }
-        guard ["join", "leave", "send", "typing"].contains(type) else { throw bad("unknown type '\(type)'") }
-        guard let roomID = raw.room_id else { throw bad("missing field 'room_id'") }
+        func requiredRoomID() throws(Rejection) -> Int64 {
+            guard let roomID = raw.room_id else { throw bad("missing field 'room_id'") }
+            return roomID
+        }
+        guard let name = raw.type else { throw bad("missing field 'type'") }
+        guard let type = ClientFrameType(rawValue: name) else { throw bad("unknown type '\(name)'") }
         switch type {
-        case "join":
+        case .ping:
+            return .ping
+        case .join:
+            let roomID = try requiredRoomID()
             if let since = raw.since_seq, since < 0 { throw bad("'since_seq' must not be negative") }
             return .join(roomID: roomID, sinceSeq: raw.since_seq)
-        case "leave":
-            return .leave(roomID: roomID)
-        case "typing":
-            return .typing(roomID: roomID)
-        default:
+        case .leave:
+            return .leave(roomID: try requiredRoomID())
+        case .typing:
+            return .typing(roomID: try requiredRoomID())
+        case .send:
+            let roomID = try requiredRoomID()
             guard let content = raw.content else { throw bad("missing field 'content'") }
             guard !content.isEmpty else { throw bad("'content' must not be empty") }
             guard content.utf8.count <= maxContentBytes else {

@@ -42,6 +42,11 @@ import Testing
         (#"{"type":"send","room_id":1,"content":"","client_msg_id":"id"}"#, "bad_request", "id"),
         (#"{"type":"send","room_id":1,"content":"\#(String(repeating: "a", count: 4097))"}"#, "too_large", "send"),
         (#"{"type":"send","room_id":1,"content":"x","client_msg_id":""}"#, "bad_request", ""),
+        (#"{"type":"sned","room_id":1,"content":"x"}"#, "bad_request", "sned"),
+        (#"{"type":"Send","room_id":1,"content":"x","client_msg_id":"id"}"#, "bad_request", "id"),
+        (#"{"type":"","room_id":1,"content":"x"}"#, "bad_request", ""),
+        (#"{"room_id":1,"content":"x"}"#, "bad_request", nil),
+        (#"{"type":"typing"}"#, "bad_request", "typing"),
     ] as [(String, String, String?)])
     func clientFrame_rejectsBadFrames(text: String, code: String, ref: String?) {
         do {
@@ -51,6 +56,11 @@ import Testing
             #expect(error.code.rawValue == code)
             #expect(error.ref == ref)
         }
+    }
+
+    /// The contract's five client frame types, no more and no fewer.
+    @Test func clientFrameTypes_areExactlyTheContracts() {
+        #expect(ClientFrameType.allCases.map(\.rawValue).sorted() == ["join", "leave", "ping", "send", "typing"])
     }
 
     @Test func serverFrames_areValidJSON_withEscaping() throws {

@@ -19,8 +19,8 @@ enum ClientFrame: Equatable {
 
     /// Largest `content`, in UTF-8 bytes.
     static let maxContentBytes = 4096
-    /// Longest `client_msg_id`, in characters.
-    static let maxClientMessageIDLength = 64
+    /// Longest `client_msg_id`, in UTF-8 bytes.
+    static let maxClientMessageIDBytes = 64
 
     private struct Raw: Decodable {
         let type: String?
@@ -89,9 +89,11 @@ enum ClientFrame: Equatable {
             }
             guard !content.utf8.contains(0) else { throw bad("'content' must not contain NUL characters") }
             if let id = raw.client_msg_id {
-                guard (1...maxClientMessageIDLength).contains(id.count), !id.utf8.contains(0) else {
-                    throw bad("'client_msg_id' must be 1-\(maxClientMessageIDLength) characters")
+                // Bytes, not characters: one Character may be thousands of bytes (combining marks).
+                guard (1...maxClientMessageIDBytes).contains(id.utf8.count) else {
+                    throw bad("'client_msg_id' must be 1-\(maxClientMessageIDBytes) bytes")
                 }
+                guard !id.utf8.contains(0) else { throw bad("'client_msg_id' must not contain NUL characters") }
             }
             return .send(roomID: roomID, content: content, clientMessageID: raw.client_msg_id)
         }

@@ -66,11 +66,22 @@ import Testing
         #"{"username":"valid_name","email":"not-an-email","password":"password1"}"#,
         #"{"username":"valid_name","email":"a@b.c","password":"short"}"#,
         #"{"username":"valid_name","email":"a@b.c","password":"\#(String(repeating: "p", count: 129))"}"#,
+        #"{"username":"valid_name","email":"a@b.c","password":"pass\u0000word1"}"#,
+        #"{"username":"valid_name","email":"a\u0000@b.c","password":"password1"}"#,
     ])
     func invalidRegistration_isValidationFailed(body: String) async throws {
         try await GatewayHarness.withGateway { client in
             expectError(try await client.json("/v1/auth/register", .post, body: body), .badRequest, "validation_failed")
         }
+    }
+
+    /// Passwords: 8–128 characters (the rule) and at most 512 UTF-8 bytes (the bound); no NUL.
+    @Test func password_isBoundedInCharacters_andInBytes() {
+        #expect(Validation.password(String(repeating: "\u{1F44D}", count: 128)) == nil)
+        #expect(Validation.password(String(repeating: "\u{1F44D}\u{1F3FD}", count: 8)) == nil)
+        #expect(Validation.password("p" + String(repeating: "\u{301}", count: 300) + "assword")?.code == .validationFailed)
+        #expect(Validation.password("pass\u{0}word1")?.code == .validationFailed)
+        #expect(Validation.email("a\u{0}@b.c")?.code == .validationFailed)
     }
 
     @Test(arguments: [

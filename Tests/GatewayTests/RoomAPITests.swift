@@ -47,12 +47,29 @@ import Testing
         }
     }
 
-    @Test(arguments: [#"{"name":""}"#, #"{"name":"   "}"#, #"{"name":"\#(String(repeating: "n", count: 101))"}"#])
+    @Test(arguments: [
+        #"{"name":""}"#, #"{"name":"   "}"#, #"{"name":"\#(String(repeating: "n", count: 101))"}"#, #"{"name":"a\u0000b"}"#,
+        #"{"name":"a\#(String(repeating: "\u{301}", count: 300))"}"#,
+    ])
     func invalidName_isValidationFailed(body: String) async throws {
         try await GatewayHarness.withGateway { client in
             let owner = try await client.register()
             expectError(try await client.json("/v1/rooms", .post, token: owner.token, body: body), .badRequest, "validation_failed")
         }
+    }
+
+    /// Characters are the rule users see; bytes the hard bound: one character of 60,001 bytes
+    /// ("a" and 30,000 combining acute accents) is refused.
+    @Test func roomName_isBoundedInCharacters_andInBytes() {
+        let heavy = "a" + String(repeating: "\u{301}", count: 30_000)
+        #expect(heavy.count == 1 && heavy.utf8.count == 60_001)
+        #expect(Validation.roomName(heavy)?.code == .validationFailed)
+        let accented = String(repeating: "e\u{301}", count: 100)
+        #expect(accented.count == 100 && accented.utf8.count == 300)
+        #expect(Validation.roomName(accented) == nil)
+        #expect(Validation.roomName(String(repeating: "\u{1F44D}\u{1F3FD}", count: 100))?.code == .validationFailed)
+        #expect(Validation.roomName(String(repeating: "n", count: 100)) == nil)
+        #expect(Validation.roomName("a\u{0}b")?.code == .validationFailed)
     }
 
     @Test(arguments: [#"{}"#, #"{"name":7}"#, "nope"])

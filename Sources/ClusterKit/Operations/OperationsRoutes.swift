@@ -15,7 +15,7 @@ public struct OperationsRoutes: Sendable {
         router.get("healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
         router.get("readyz") { _, _ in
             if let problem = await readiness.check() {
-                return Self.json(.serviceUnavailable, #"{"error":{"code":"unavailable","message":"not ready: \#(problem)"}}"#)
+                return Self.json(.serviceUnavailable, #"{"error":{"code":"\#(ErrorCode.unavailable.rawValue)","message":"not ready: \#(problem)"}}"#)
             }
             return Self.json(.ok, #"{"status":"ready"}"#)
         }

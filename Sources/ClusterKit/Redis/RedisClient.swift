@@ -13,19 +13,20 @@ public final class RedisClient: Service, Sendable {
     private let url: RedisURL
     private let eventLoopGroup: any EventLoopGroup
     private let commandTimeout: Duration
-    private let logger: Logger
+    private let reconnectLoop: RedisReconnectLoop
     private let current = Mutex<RedisConnection?>(nil)
 
     public init(
         url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         commandTimeout: Duration = .seconds(3),
+        clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger
     ) {
         self.url = url
         self.eventLoopGroup = eventLoopGroup
         self.commandTimeout = commandTimeout
-        self.logger = logger
+        self.reconnectLoop = RedisReconnectLoop(label: "redis", url: url, logger: logger, clock: clock)
     }
 
     /// `true` while a connection is open.
@@ -62,34 +63,17 @@ public final class RedisClient: Service, Sendable {
         return connection
     }
 
+    /// Connects, and reconnects after every loss (`RedisReconnectLoop`, its backoff sleeps on
+    /// `clock`), until the task is cancelled or shut down gracefully.
     public func run() async throws {
-        var backoff = Backoff()
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                do {
-                    let connection = try await RedisConnection.connect(
-                        to: url, eventLoopGroup: eventLoopGroup, timeout: commandTimeout
-                    )
-                    current.withLock { $0 = connection }
-                    // A shutdown that began while connecting found no connection to close.
-                    if Task.isShuttingDownGracefully { connection.close() }
-                    backoff.reset()
-                    logger.info("redis connected", metadata: ["redis": "\(url)"])
-                    await withTaskCancellationHandler {
-                        await connection.waitUntilClosed()
-                    } onCancel: {
-                        connection.close()
-                    }
-                    current.withLock { $0 = nil }
-                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                    logger.warning("redis connection lost", metadata: ["redis": "\(url)"])
-                } catch {
-                    logger.warning("redis connect failed", metadata: ["redis": "\(url)", "error": "\(error)"])
-                }
-                try? await Task.sleep(for: backoff.nextDelay())
-            }
-        } onGracefulShutdown: {
-            self.current.withLock { $0 }?.close()
-        }
+        await reconnectLoop.run(
+            connect: { try await RedisConnection.connect(to: url, eventLoopGroup: eventLoopGroup, timeout: commandTimeout) },
+            current: { self.current.withLock { $0 } },
+            onConnected: { connection in
+                current.withLock { $0 = connection }
+                return [:]
+            },
+            onDisconnected: { current.withLock { $0 = nil } }
+        )
     }
 }

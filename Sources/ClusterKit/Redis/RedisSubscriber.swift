@@ -27,7 +27,7 @@ public final class RedisSubscriber: Service, Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let timeout: Duration
     private let pingInterval: Duration
-    private let logger: Logger
+    private let reconnectLoop: RedisReconnectLoop
     private let onMessage: MessageHandler
     private let onConnectionChange: @Sendable (Bool) -> Void
     private let state = Mutex(State())
@@ -37,6 +37,7 @@ public final class RedisSubscriber: Service, Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         timeout: Duration = .seconds(3),
         pingInterval: Duration = .seconds(1),
+        clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger,
         onConnectionChange: @escaping @Sendable (Bool) -> Void = { _ in },
         onMessage: @escaping MessageHandler
@@ -45,7 +46,7 @@ public final class RedisSubscriber: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.timeout = timeout
         self.pingInterval = pingInterval
-        self.logger = logger
+        self.reconnectLoop = RedisReconnectLoop(label: "redis subscriber", url: url, logger: logger, clock: clock)
         self.onConnectionChange = onConnectionChange
         self.onMessage = onMessage
     }
@@ -129,46 +130,35 @@ public final class RedisSubscriber: Service, Sendable {
         }
     }
 
+    /// Connects, resubscribes and reconnects after every loss (`RedisReconnectLoop`, its backoff sleeps on
+    /// `clock`), until the task is cancelled or shut down gracefully.
     public func run() async throws {
-        var backoff = Backoff()
-        await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                do {
-                    let connection = try await RedisConnection.connect(
-                        to: url, eventLoopGroup: eventLoopGroup, timeout: timeout, pingInterval: pingInterval,
-                        onPush: { [weak self] reply in self?.handlePush(reply) }
-                    )
-                    let resubscribed = state.withLock { state in
-                        state.connection = connection
-                        let action = state.machine.connected()
-                        Self.perform(action, on: connection)
-                        return state.machine.channels.count
-                    }
-                    // A shutdown that began while connecting found no connection to close.
-                    if Task.isShuttingDownGracefully { connection.close() }
-                    backoff.reset()
-                    logger.info("redis subscriber connected", metadata: ["redis": "\(url)", "channels": "\(resubscribed)"])
-                    onConnectionChange(true)
-                    await withTaskCancellationHandler {
-                        await connection.waitUntilClosed()
-                    } onCancel: {
-                        connection.close()
-                    }
-                    state.withLock { state in
-                        state.connection = nil
-                        state.confirmed.removeAll()
-                        state.machine.disconnected()
-                    }
-                    onConnectionChange(false)
-                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                    logger.warning("redis subscriber connection lost", metadata: ["redis": "\(url)"])
-                } catch {
-                    logger.warning("redis subscriber connect failed", metadata: ["redis": "\(url)", "error": "\(error)"])
+        await reconnectLoop.run(
+            connect: {
+                try await RedisConnection.connect(
+                    to: url, eventLoopGroup: eventLoopGroup, timeout: timeout, pingInterval: pingInterval,
+                    onPush: { [weak self] reply in self?.handlePush(reply) }
+                )
+            },
+            current: { self.state.withLock { $0.connection } },
+            onConnected: { connection in
+                let resubscribed = state.withLock { state in
+                    state.connection = connection
+                    let action = state.machine.connected()
+                    Self.perform(action, on: connection)
+                    return state.machine.channels.count
                 }
-                try? await Task.sleep(for: backoff.nextDelay())
+                onConnectionChange(true)
+                return ["channels": "\(resubscribed)"]
+            },
+            onDisconnected: {
+                state.withLock { state in
+                    state.connection = nil
+                    state.confirmed.removeAll()
+                    state.machine.disconnected()
+                }
+                onConnectionChange(false)
             }
-        } onGracefulShutdown: {
-            self.state.withLock { $0.connection }?.close()
-        }
+        )
     }
 }

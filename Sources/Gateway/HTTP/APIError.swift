@@ -1,3 +1,4 @@
+import ClusterKit
 import Foundation
 import Hummingbird
 
@@ -6,33 +7,9 @@ import Hummingbird
 /// Body: `{"error":{"code":"<snake_case>","message":"<human text>"}}`. This type and
 /// `ErrorMiddleware` are the one mapping from errors to the wire.
 struct APIError: Error, HTTPResponseError, CustomStringConvertible {
-    /// The contract's error codes.
-    enum Code: String, Codable, Sendable {
-        case badRequest = "bad_request"
-        case validationFailed = "validation_failed"
-        case unauthorized
-        case forbidden
-        case notFound = "not_found"
-        case conflict
-        case tooLarge = "too_large"
-        case rateLimited = "rate_limited"
-        case unavailable
-        case `internal`
-
-        var status: HTTPResponse.Status {
-            switch self {
-            case .badRequest, .validationFailed: .badRequest
-            case .unauthorized: .unauthorized
-            case .forbidden: .forbidden
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .tooLarge: .contentTooLarge
-            case .rateLimited: .tooManyRequests
-            case .unavailable: .serviceUnavailable
-            case .internal: .internalServerError
-            }
-        }
-    }
+    /// The contract's error codes: ClusterKit's one vocabulary, also used by WebSocket `error`
+    /// frames and worker replies. Its HTTP status is in `ErrorCode+HTTPStatus.swift`.
+    typealias Code = ErrorCode
 
     let code: Code
     let message: String

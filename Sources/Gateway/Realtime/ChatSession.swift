@@ -83,18 +83,18 @@ struct ChatSession: Sendable {
             join(roomID, sinceSeq: sinceSeq)
         case .leave(let roomID):
             switch connection.setMembership(nil, of: roomID) {
-            case nil: return reject(.init(code: .notJoined, message: "not joined to room \(roomID)", ref: "leave"))
-            case .closed: return reject(.init(code: .roomNotFound, message: "room \(roomID) was deleted", ref: "leave"))
+            case nil: return reject(.init(code: .notJoined, message: "not joined to room \(roomID)", ref: frame.ref))
+            case .closed: return reject(.init(code: .roomNotFound, message: "room \(roomID) was deleted", ref: frame.ref))
             case .joining, .joined: break
             }
             hub.removeMember(roomID, connection)
             _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
             connection.send(ServerFrame.left(roomID: roomID))
         case .typing(let roomID):
-            if let rejection = Self.notJoined(connection.membership(of: roomID), roomID, ref: "typing") { return reject(rejection) }
+            if let rejection = Self.notJoined(connection.membership(of: roomID), roomID, ref: frame.ref) { return reject(rejection) }
             workers.notify(roomID: roomID, identity: connection.identity, kind: .typing)
         case .send(let roomID, let content, let clientMessageID):
-            let ref = clientMessageID ?? "send"
+            let ref = frame.ref
             if let rejection = Self.notJoined(connection.membership(of: roomID), roomID, ref: ref) { return reject(rejection) }
             let connection = self.connection
             workers.submit(roomID: roomID, identity: connection.identity, kind: .send(content: content, clientMessageID: clientMessageID))
@@ -124,7 +124,7 @@ struct ChatSession: Sendable {
     /// outlives its connection undoes itself: the connection's rooms were cleared when it ended.
     private func join(_ roomID: Int64, sinceSeq: Int64?) {
         if let membership = connection.membership(of: roomID), membership != .closed {
-            return reject(.init(code: .badRequest, message: "already joined to room \(roomID)", ref: "join"))
+            return reject(.init(code: .badRequest, message: "already joined to room \(roomID)", ref: ClientFrameType.join.rawValue))
         }
         connection.setMembership(.joining, of: roomID)
         Task {
@@ -136,7 +136,7 @@ struct ChatSession: Sendable {
         func fail(_ code: ErrorCode, _ message: String) {
             hub.removeMember(roomID, connection)
             if connection.membership(of: roomID) == .joining { connection.setMembership(nil, of: roomID) }
-            reject(.init(code: code, message: message, ref: "join"))
+            reject(.init(code: code, message: message, ref: ClientFrameType.join.rawValue))
         }
         guard await hub.beginJoin(roomID, connection) else {
             return fail(.unavailable, "could not subscribe to the room, retry")
@@ -188,12 +188,7 @@ struct ChatSession: Sendable {
 extension ClientFrame {
     /// The `ref` of an error about this frame: its `client_msg_id`, else its type.
     var ref: String {
-        switch self {
-        case .join: "join"
-        case .leave: "leave"
-        case .typing: "typing"
-        case .ping: "ping"
-        case .send(_, _, let clientMessageID): clientMessageID ?? "send"
-        }
+        if case .send(_, _, let clientMessageID?) = self { return clientMessageID }
+        return type.rawValue
     }
 }

@@ -19,8 +19,8 @@ enum ClientFrame: Equatable {
 
     /// Largest `content`, in UTF-8 bytes.
     static let maxContentBytes = 4096
-    /// Longest `client_msg_id`, in characters.
-    static let maxClientMessageIDLength = 64
+    /// Longest `client_msg_id`, in UTF-8 bytes.
+    static let maxClientMessageIDBytes = 64
 
     private struct Raw: Decodable {
         let type: String?
@@ -28,6 +28,17 @@ enum ClientFrame: Equatable {
         let since_seq: Int64?
         let content: String?
         let client_msg_id: String?
+    }
+
+    /// The frame's `type`.
+    var type: ClientFrameType {
+        switch self {
+        case .join: .join
+        case .leave: .leave
+        case .send: .send
+        case .typing: .typing
+        case .ping: .ping
+        }
     }
 
     /// Parses one text frame.
@@ -52,19 +63,25 @@ enum ClientFrame: Equatable {
         }
         let ref = raw.client_msg_id ?? raw.type
         func bad(_ message: String) -> Rejection { Rejection(code: .badRequest, message: message, ref: ref) }
-        guard let type = raw.type else { throw bad("missing field 'type'") }
-        if type == "ping" { return .ping }
-        guard ["join", "leave", "send", "typing"].contains(type) else { throw bad("unknown type '\(type)'") }
-        guard let roomID = raw.room_id else { throw bad("missing field 'room_id'") }
+        func requiredRoomID() throws(Rejection) -> Int64 {
+            guard let roomID = raw.room_id else { throw bad("missing field 'room_id'") }
+            return roomID
+        }
+        guard let name = raw.type else { throw bad("missing field 'type'") }
+        guard let type = ClientFrameType(rawValue: name) else { throw bad("unknown type '\(name)'") }
         switch type {
-        case "join":
+        case .ping:
+            return .ping
+        case .join:
+            let roomID = try requiredRoomID()
             if let since = raw.since_seq, since < 0 { throw bad("'since_seq' must not be negative") }
             return .join(roomID: roomID, sinceSeq: raw.since_seq)
-        case "leave":
-            return .leave(roomID: roomID)
-        case "typing":
-            return .typing(roomID: roomID)
-        default:
+        case .leave:
+            return .leave(roomID: try requiredRoomID())
+        case .typing:
+            return .typing(roomID: try requiredRoomID())
+        case .send:
+            let roomID = try requiredRoomID()
             guard let content = raw.content else { throw bad("missing field 'content'") }
             guard !content.isEmpty else { throw bad("'content' must not be empty") }
             guard content.utf8.count <= maxContentBytes else {
@@ -72,9 +89,11 @@ enum ClientFrame: Equatable {
             }
             guard !content.utf8.contains(0) else { throw bad("'content' must not contain NUL characters") }
             if let id = raw.client_msg_id {
-                guard (1...maxClientMessageIDLength).contains(id.count), !id.utf8.contains(0) else {
-                    throw bad("'client_msg_id' must be 1-\(maxClientMessageIDLength) characters")
+                // Bytes, not characters: one Character may be thousands of bytes (combining marks).
+                guard (1...maxClientMessageIDBytes).contains(id.utf8.count) else {
+                    throw bad("'client_msg_id' must be 1-\(maxClientMessageIDBytes) bytes")
                 }
+                guard !id.utf8.contains(0) else { throw bad("'client_msg_id' must not contain NUL characters") }
             }
             return .send(roomID: roomID, content: content, clientMessageID: raw.client_msg_id)
         }

@@ -1,3 +1,4 @@
+import ClusterKit
 import Synchronization
 
 /// Every WebSocket of this gateway, from the moment its upgrade is admitted, by token and by

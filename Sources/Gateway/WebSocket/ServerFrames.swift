@@ -1,3 +1,4 @@
+import ClusterKit
 import NIOCore
 
 /// Server-to-client WebSocket frames, encoded by hand because they are this simple: FIN set, no

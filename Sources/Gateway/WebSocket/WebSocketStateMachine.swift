@@ -1,3 +1,4 @@
+import ClusterKit
 import NIOCore
 
 /// RFC 6455 for one server-side connection, after the upgrade: what to do with each frame the

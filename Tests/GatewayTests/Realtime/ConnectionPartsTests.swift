@@ -42,6 +42,13 @@ import Testing
         (#"{"type":"send","room_id":1,"content":"","client_msg_id":"id"}"#, "bad_request", "id"),
         (#"{"type":"send","room_id":1,"content":"\#(String(repeating: "a", count: 4097))"}"#, "too_large", "send"),
         (#"{"type":"send","room_id":1,"content":"x","client_msg_id":""}"#, "bad_request", ""),
+        (#"{"type":"sned","room_id":1,"content":"x"}"#, "bad_request", "sned"),
+        (#"{"type":"Send","room_id":1,"content":"x","client_msg_id":"id"}"#, "bad_request", "id"),
+        (#"{"type":"","room_id":1,"content":"x"}"#, "bad_request", ""),
+        (#"{"room_id":1,"content":"x"}"#, "bad_request", nil),
+        (#"{"type":"typing"}"#, "bad_request", "typing"),
+        (#"{"type":"send","room_id":1,"content":"x","client_msg_id":"\#(String(repeating: "k", count: 65))"}"#, "bad_request", String(repeating: "k", count: 65)),
+        (#"{"type":"send","room_id":1,"content":"x","client_msg_id":"a\u0000b"}"#, "bad_request", "a\u{0}b"),
     ] as [(String, String, String?)])
     func clientFrame_rejectsBadFrames(text: String, code: String, ref: String?) {
         do {
@@ -51,6 +58,28 @@ import Testing
             #expect(error.code.rawValue == code)
             #expect(error.ref == ref)
         }
+    }
+
+    /// One Character of 2,801 UTF-8 bytes: counted in characters it once passed the gateway and
+    /// poisoned the worker's batch. The bound is 64 bytes.
+    @Test func clientMessageID_isBoundedInBytes_notCharacters() throws {
+        let id = "a" + String(repeating: "\u{301}", count: 1_400)
+        #expect(id.count == 1)
+        do {
+            _ = try ClientFrame.parse(#"{"type":"send","room_id":1,"content":"x","client_msg_id":"\#(id)"}"#)
+            Issue.record("accepted a \(id.utf8.count)-byte client_msg_id")
+        } catch {
+            #expect(error == ClientFrame.Rejection(code: .badRequest, message: "'client_msg_id' must be 1-64 bytes", ref: id))
+        }
+        let longest = String(repeating: "é", count: 32)
+        #expect(longest.utf8.count == 64)
+        let frame = try ClientFrame.parse(#"{"type":"send","room_id":1,"content":"x","client_msg_id":"\#(longest)"}"#)
+        #expect(frame == .send(roomID: 1, content: "x", clientMessageID: longest))
+    }
+
+    /// The contract's five client frame types, no more and no fewer.
+    @Test func clientFrameTypes_areExactlyTheContracts() {
+        #expect(ClientFrameType.allCases.map(\.rawValue).sorted() == ["join", "leave", "ping", "send", "typing"])
     }
 
     @Test func serverFrames_areValidJSON_withEscaping() throws {

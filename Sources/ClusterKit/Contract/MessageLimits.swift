@@ -15,9 +15,11 @@ public enum MessageLimits {
         if bytes > maxContentBytes { return (.tooLarge, "'content' is longer than \(maxContentBytes) bytes") }
         if content.utf8.contains(0) { return (.badRequest, "'content' must not contain NUL characters") }
         if let id = clientMessageID {
-            guard (1...maxClientMessageIDBytes).contains(id.utf8.count), !id.utf8.contains(0) else {
-                return (.badRequest, "'client_msg_id' must be 1-\(maxClientMessageIDBytes) bytes of UTF-8 without NUL")
+            // Bytes, not characters: one Character may be thousands of bytes (combining marks).
+            guard (1...maxClientMessageIDBytes).contains(id.utf8.count) else {
+                return (.badRequest, "'client_msg_id' must be 1-\(maxClientMessageIDBytes) bytes")
             }
+            if id.utf8.contains(0) { return (.badRequest, "'client_msg_id' must not contain NUL characters") }
         }
         return nil
     }

@@ -9,11 +9,16 @@ public final class Heartbeat: Service, Sendable {
     private let nodeID: String
     private let interval: Duration
     private let ttl: Duration
+    private let clock: any Clock<Duration>
     private let logger: Logger
     private let announced = Atomic<Bool>(false)
 
-    public init(membership: Membership, nodeID: String, interval: Duration = .seconds(1), ttl: Duration = .seconds(3), logger: Logger) {
+    public init(
+        membership: Membership, nodeID: String, interval: Duration = .seconds(1), ttl: Duration = .seconds(3),
+        clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+    ) {
         self.membership = membership
+        self.clock = clock
         self.nodeID = nodeID
         self.interval = interval
         self.ttl = ttl
@@ -31,7 +36,7 @@ public final class Heartbeat: Service, Sendable {
             } catch {
                 logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+            try? await cancelWhenGracefulShutdown { try await self.clock.sleep(for: self.interval) }
         }
         try? await membership.withdraw(nodeID)
     }

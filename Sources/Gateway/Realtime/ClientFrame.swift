@@ -17,11 +17,6 @@ enum ClientFrame: Equatable {
         let ref: String?
     }
 
-    /// Largest `content`, in UTF-8 bytes.
-    static let maxContentBytes = 4096
-    /// Longest `client_msg_id`, in UTF-8 bytes.
-    static let maxClientMessageIDBytes = 64
-
     private struct Raw: Decodable {
         let type: String?
         let room_id: Int64?
@@ -83,17 +78,8 @@ enum ClientFrame: Equatable {
         case .send:
             let roomID = try requiredRoomID()
             guard let content = raw.content else { throw bad("missing field 'content'") }
-            guard !content.isEmpty else { throw bad("'content' must not be empty") }
-            guard content.utf8.count <= maxContentBytes else {
-                throw Rejection(code: .tooLarge, message: "'content' is longer than \(maxContentBytes) bytes", ref: ref)
-            }
-            guard !content.utf8.contains(0) else { throw bad("'content' must not contain NUL characters") }
-            if let id = raw.client_msg_id {
-                // Bytes, not characters: one Character may be thousands of bytes (combining marks).
-                guard (1...maxClientMessageIDBytes).contains(id.utf8.count) else {
-                    throw bad("'client_msg_id' must be 1-\(maxClientMessageIDBytes) bytes")
-                }
-                guard !id.utf8.contains(0) else { throw bad("'client_msg_id' must not contain NUL characters") }
+            if let violation = MessageLimits.violation(content: content, clientMessageID: raw.client_msg_id) {
+                throw Rejection(code: violation.code, message: violation.message, ref: ref)
             }
             return .send(roomID: roomID, content: content, clientMessageID: raw.client_msg_id)
         }

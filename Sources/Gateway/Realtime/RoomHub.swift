@@ -20,6 +20,8 @@ final class RoomHub: Service, Sendable {
     private let names: ChannelNames
     private let history: PostgresRoomStore
     private let logger: Logger
+    /// Paces the re-join and gap-fill retries.
+    private let clock: any Clock<Duration>
     private let rooms = Mutex<[Int64: HubRoom]>([:])
     private let fetches: AsyncStream<(roomID: Int64, range: ClosedRange<Int64>)>
     private let fetchSink: AsyncStream<(roomID: Int64, range: ClosedRange<Int64>)>.Continuation
@@ -31,7 +33,11 @@ final class RoomHub: Service, Sendable {
     /// Messages read from Postgres per gap-fill query.
     static let fetchPage = 500
 
-    init(subscriber: RedisSubscriber, names: ChannelNames, history: PostgresRoomStore, workers: WorkerClient, ring: RingWatcher, logger: Logger) {
+    init(
+        subscriber: RedisSubscriber, names: ChannelNames, history: PostgresRoomStore, workers: WorkerClient, ring: RingWatcher,
+        clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+    ) {
+        self.clock = clock
         self.subscriber = subscriber
         self.names = names
         self.workers = workers
@@ -176,7 +182,7 @@ final class RoomHub: Service, Sendable {
         for _ in 0..<30 {
             let result = try? await workers.submit(roomID: job.roomID, identity: job.identity, kind: .rejoin(connections: job.connections)).get()
             guard case .failed(let code, _)? = result, code == .unavailable else { return }
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await clock.sleep(for: .milliseconds(500))
             if Task.isCancelled { return }
         }
         logger.warning("re-join gave up", metadata: ["room": "\(job.roomID)", "user": "\(job.identity.userID)"])
@@ -199,7 +205,7 @@ final class RoomHub: Service, Sendable {
         } catch {
             logger.warning("gap fill failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
             rooms.withLock { rooms in rooms[roomID]?.stream.fetchFailed() }  // in place: a class
-            try? await Task.sleep(for: .milliseconds(200))
+            try? await clock.sleep(for: .milliseconds(200))
             let retry = rooms.withLock { rooms in rooms[roomID]?.stream.catchUp().fetch }
             if let retry { fetchSink.yield((roomID, retry)) }
         }

@@ -170,47 +170,20 @@ struct GroupCommitStateMachine<Instant: InstantProtocol<Duration>> {
     /// The fence refused the batch: nothing was written. The sends of `lost` rooms are returned
     /// (to be answered `unavailable`); the others wait again, first in line.
     mutating func fenced(_ lost: Set<Int64>) -> [PendingSend] {
-        guard let batch = endBatch() else { return [] }
-        let (failed, kept) = split(batch.sends) { lost.contains($0.message.roomID) }
-        requeue(kept)
-        return failed
+        endBatch { _, send in lost.contains(send.message.roomID) ? () : nil }.map(\.send)
     }
 
     /// Some sends are resends of stored messages (with these seqs): nothing was written. Returns
     /// those with their stored seq; the others wait again, first in line.
     mutating func foundDuplicates(_ stored: [RoomKey: Int64]) -> [(send: PendingSend, seq: Int64)] {
-        guard let batch = endBatch() else { return [] }
-        var duplicates: [(PendingSend, Int64)] = []
-        var kept: [PendingSend] = []
-        for send in batch.sends {
-            if let key = send.roomKey, let seq = stored[key] {
-                duplicates.append((send, seq))
-                finished(send)
-            } else {
-                kept.append(send)
-            }
-        }
-        requeue(kept)
-        return duplicates
+        endBatch { _, send in send.roomKey.flatMap { stored[$0] } }.map { ($0.send, $0.value) }
     }
 
     /// Postgres refused the messages at these batch positions on their own: nothing was written.
     /// Returns them with the reason; the others wait again, first in line (their seqs are
     /// assigned anew, so the room's seqs stay contiguous).
     mutating func rejected(_ reasons: [Int: CommitRejection]) -> [(send: PendingSend, reason: CommitRejection)] {
-        guard let batch = endBatch() else { return [] }
-        var refused: [(PendingSend, CommitRejection)] = []
-        var kept: [PendingSend] = []
-        for (index, send) in batch.sends.enumerated() {
-            if let reason = reasons[index] {
-                refused.append((send, reason))
-                finished(send)
-            } else {
-                kept.append(send)
-            }
-        }
-        requeue(kept)
-        return refused
+        endBatch { index, _ in reasons[index] }.map { ($0.send, $0.value) }
     }
 
     /// The attempt failed for a reason that concerns the connection or the transaction (Postgres
@@ -271,17 +244,21 @@ struct GroupCommitStateMachine<Instant: InstantProtocol<Duration>> {
         }
     }
 
-    private mutating func split(_ sends: [PendingSend], where isFailed: (PendingSend) -> Bool) -> ([PendingSend], [PendingSend]) {
-        var failed: [PendingSend] = []
+    /// Ends a batch that wrote nothing: the sends `pick` answers for leave the machine with that
+    /// answer, the others wait again, first in line.
+    private mutating func endBatch<Value>(_ pick: (Int, PendingSend) -> Value?) -> [(send: PendingSend, value: Value)] {
+        guard let batch = endBatch() else { return [] }
+        var picked: [(send: PendingSend, value: Value)] = []
         var kept: [PendingSend] = []
-        for send in sends {
-            if isFailed(send) {
-                failed.append(send)
+        for (index, send) in batch.sends.enumerated() {
+            if let value = pick(index, send) {
+                picked.append((send, value))
                 finished(send)
             } else {
                 kept.append(send)
             }
         }
-        return (failed, kept)
+        requeue(kept)
+        return picked
     }
 }

@@ -6,8 +6,9 @@ import Testing
 
 /// The worker's decisions, driven with a hand-moved clock: no Redis, no Postgres, no sleeps.
 @Suite struct RoomOwnershipStateMachineTests {
-    typealias Machine = RoomOwnershipStateMachine<ContinuousClock.Instant>
-    let t0 = ContinuousClock.now
+    typealias Machine = RoomOwnershipStateMachine
+    /// A hand-moved clock: the machine's time is a `Duration` since the executor started.
+    let t0: Duration = .seconds(1_000)
 
     static func settings(idle: Duration = .seconds(300), budget: Int = 256 << 20, tail: Int = 10, window: Int = 10) -> WorkerSettings {
         WorkerSettings(
@@ -35,7 +36,7 @@ import Testing
     }
 
     /// Loads room `room` (empty) and returns the actions of the requests that waited.
-    func load(_ machine: inout Machine, room: Int64 = 7, lastSeq: Int64 = 0, now: ContinuousClock.Instant? = nil) -> [WorkerAction] {
+    func load(_ machine: inout Machine, room: Int64 = 7, lastSeq: Int64 = 0, now: Duration? = nil) -> [WorkerAction] {
         machine.roomLoaded(room, lastSeq: lastSeq, tail: [], keys: [], now: now ?? t0, wallMillis: 0)
     }
 

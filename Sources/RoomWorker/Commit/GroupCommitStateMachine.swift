@@ -14,13 +14,13 @@ import ClusterKit
 ///            left to retry ▼   │
 ///                       waitingToRetry      failed, out of time: giveUp ──▶ idle
 /// ```
-struct GroupCommitStateMachine<Instant: InstantProtocol<Duration>> {
+struct GroupCommitStateMachine {
     enum State: Sendable {
         case idle
         /// `batch` is being written; `startedAt` is its first attempt.
-        case committing(CommitBatch, startedAt: Instant, attempt: Int)
+        case committing(CommitBatch, startedAt: Duration, attempt: Int)
         /// The last attempt failed for a reason that concerns the connection or the transaction.
-        case waitingToRetry(CommitBatch, startedAt: Instant, attempt: Int)
+        case waitingToRetry(CommitBatch, startedAt: Duration, attempt: Int)
     }
 
     /// What to do after an attempt failed.
@@ -129,7 +129,7 @@ struct GroupCommitStateMachine<Instant: InstantProtocol<Duration>> {
     /// Starts the next batch if none runs: up to `maxBatch` waiting sends, each room's seqs
     /// continuing `lastSeq(room)`. Sends whose room is no longer ready (`lastSeq` is nil) are
     /// returned as `orphans`, to be answered `unavailable`.
-    mutating func startBatch(now: Instant, lastSeq: (Int64) -> Int64?) -> (batch: CommitBatch?, orphans: [PendingSend]) {
+    mutating func startBatch(now: Duration, lastSeq: (Int64) -> Int64?) -> (batch: CommitBatch?, orphans: [PendingSend]) {
         guard case .idle = state else { return (nil, []) }
         var orphans: [PendingSend] = []
         while !pending.isEmpty {
@@ -188,11 +188,11 @@ struct GroupCommitStateMachine<Instant: InstantProtocol<Duration>> {
 
     /// The attempt failed for a reason that concerns the connection or the transaction (Postgres
     /// restarting, a timeout). `jitter` (0...1) scales the delay, injected for tests.
-    mutating func failed(now: Instant, jitter: Double = 1) -> FailureAction? {
+    mutating func failed(now: Duration, jitter: Double = 1) -> FailureAction? {
         guard case .committing(let batch, let startedAt, let attempt) = state else { return nil }
         let ceiling = min(retryMaximum, retryBase * (1 << min(attempt, 20)))
         let delay = ceiling * (0.5 + 0.5 * max(0, min(jitter, 1)))
-        if startedAt.duration(to: now) + delay < retryFor {
+        if (now - startedAt) + delay < retryFor {
             state = .waitingToRetry(batch, startedAt: startedAt, attempt: attempt + 1)
             return .retry(after: delay)
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The idempotency key of a send within a room: the sender and its `client_msg_id`.
 ///
 /// Compared and hashed by the id's UTF-8 bytes, as Postgres compares them. Swift's `String`
@@ -9,7 +11,10 @@ struct IdempotencyKey: Hashable, Sendable {
     let clientMessageID: String
 
     static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.userID == rhs.userID && lhs.clientMessageID.utf8.elementsEqual(rhs.clientMessageID.utf8)
+        guard lhs.userID == rhs.userID, lhs.clientMessageID.utf8.count == rhs.clientMessageID.utf8.count else { return false }
+        var left = lhs.clientMessageID
+        var right = rhs.clientMessageID
+        return left.withUTF8 { a in right.withUTF8 { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
     }
 
     func hash(into hasher: inout Hasher) {

@@ -9,8 +9,10 @@ import NIOCore
 /// events reach the gateways in seq order), Postgres work and timers handed to the service's task
 /// group as `WorkerJob`s.
 actor WorkerExecutor<C: Clock> where C.Duration == Duration {
-    private var machine: RoomOwnershipStateMachine<C.Instant>
+    private var machine: RoomOwnershipStateMachine
     private let clock: C
+    /// The clock's reading when the executor started: the machine's times are measured from it.
+    private let origin: C.Instant
     private let redis: RedisClient
     private let names: ChannelNames
     private let logger: Logger
@@ -24,6 +26,7 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
     init(settings: WorkerSettings, names: ChannelNames, clock: C, redis: RedisClient, logger: Logger, jobs: AsyncStream<WorkerJob>.Continuation) {
         self.machine = RoomOwnershipStateMachine(settings: settings)
         self.clock = clock
+        self.origin = clock.now
         self.redis = redis
         self.names = names
         self.logger = logger
@@ -38,7 +41,7 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
     // MARK: Events
 
     func receive(_ request: RoomRequest) {
-        carryOut(machine.requestReceived(request, now: clock.now, wallMillis: Self.wallMillis()))
+        carryOut(machine.requestReceived(request, now: now, wallMillis: Self.wallMillis()))
     }
 
     func sessionStarted(_ session: Int64) { machine.sessionStarted(session) }
@@ -53,20 +56,20 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
     func released(_ roomIDs: [Int64]) { carryOut(machine.released(roomIDs)) }
 
     func releaseFailed(_ roomIDs: [Int64]) {
-        carryOut(machine.releaseFailed(roomIDs, now: clock.now, wallMillis: Self.wallMillis()))
+        carryOut(machine.releaseFailed(roomIDs, now: now, wallMillis: Self.wallMillis()))
     }
 
     func beginDrain() { carryOut(machine.beginDrain()) }
 
     func gatewaysAlive(_ live: Set<String>) {
-        let actions = machine.gatewaysAlive(live, now: clock.now)
+        let actions = machine.gatewaysAlive(live, now: now)
         if !actions.isEmpty { logger.info("gateways gone: dropping their members") }
         carryOut(actions)
     }
 
     func roomLoaded(_ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)]) {
         logger.debug("room acquired", metadata: ["room": "\(roomID)", "last_seq": "\(lastSeq)"])
-        carryOut(machine.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys, now: clock.now, wallMillis: Self.wallMillis()))
+        carryOut(machine.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys, now: now, wallMillis: Self.wallMillis()))
     }
 
     func roomLoadFailed(_ roomID: Int64, code: ErrorCode, message: String) {
@@ -75,14 +78,14 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
 
     /// Periodic: idle rooms are shed or released, the memory budget is enforced, gauges are set.
     func tick() {
-        carryOut(machine.tick(now: clock.now))
+        carryOut(machine.tick(now: now))
         roomsLoaded.record(machine.rooms.count)
         roomBytes.record(machine.heldBytes)
     }
 
     /// The running commit ended; `prepared` holds its frames and events, encoded while it ran.
     func commitEnded(_ result: Result<WorkerStore.CommitResult, any Error>, prepared: BatchPublications) {
-        let now = clock.now
+        let now = self.now
         switch result {
         case .success(.committed):
             carryOut(machine.commitSucceeded(frames: prepared.frames, now: now), prepared: prepared)
@@ -187,6 +190,9 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
     private func publish(_ roomID: Int64, _ event: RoomEvent) -> [RedisArgument] {
         ["PUBLISH", .string(names.room(roomID)), .bytes(ClusterMessage.event(roomID: roomID, event).encoded())]
     }
+
+    /// Monotonic time since the executor started, as the state machine takes it.
+    private var now: Duration { origin.duration(to: clock.now) }
 
     private static func wallMillis() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))

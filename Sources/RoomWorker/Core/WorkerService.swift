@@ -195,12 +195,13 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
     /// One attempt at committing `batch`; the executor's state machine decides what follows
     /// (the next batch, a retry of this one after a delay, or giving up).
     private func commit(_ batch: CommitBatch) async {
+        let messages = batch.messages
         // The frames and events are encoded on another core while Postgres commits.
-        async let prepared = BatchPublications(batch.messages, names: config.node.names)
+        async let prepared = BatchPublications(messages, names: config.node.names)
         let result: Result<WorkerStore.CommitResult, any Error>
         do {
             guard let session = await executor.session else { throw SessionMissing() }
-            result = .success(try await storage { try await $0.commit(batch.messages, previous: batch.previous, session: session) })
+            result = .success(try await storage { try await $0.commit(messages, previous: batch.previous, session: session) })
         } catch {
             result = .failure(error)
         }

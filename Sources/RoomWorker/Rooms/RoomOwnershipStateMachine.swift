@@ -5,8 +5,9 @@ import NIOCore
 /// the ring, loading and releasing rooms, presence, idle eviction and the memory budget. Sends go
 /// on to its `GroupCommitStateMachine`; everything else is answered here.
 ///
-/// Every method takes the time (`now`) and returns the actions to carry out, in order; nothing
-/// here does I/O or reads a clock. A room's life:
+/// Every method takes the time (`now`: monotonic, the executor's clock reading since it started,
+/// a plain `Duration` so that the machine is not generic) and returns the actions to carry out,
+/// in order; nothing here does I/O or reads a clock. A room's life:
 ///
 /// ```
 ///   (absent) ──request──▶ loading ──roomLoaded──▶ ready ──ring moved / idle──▶ releasing ──released──▶ (absent)
@@ -15,7 +16,7 @@ import NIOCore
 ///                            ▼                      ▼
 ///                        (absent)               (absent)
 /// ```
-struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
+struct RoomOwnershipStateMachine {
     enum Slot {
         /// Being acquired and loaded; requests wait here in order. `previous` keeps presence
         /// across a reload.
@@ -29,15 +30,15 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     /// Set while the worker shuts down: nothing new is taken, everything owned is handed over.
     private(set) var draining = false
     private(set) var rooms: [Int64: Slot] = [:]
-    private(set) var commits: GroupCommitStateMachine<Instant>
+    private(set) var commits: GroupCommitStateMachine
     /// What the ready rooms hold in memory (the sum of their `heldBytes`).
     private(set) var heldBytes = 0
-    private var lastUsed: [Int64: Instant] = [:]
+    private var lastUsed: [Int64: Duration] = [:]
     /// Requests for rooms this worker still owns but is releasing because they were idle: served
     /// (the room loaded again) once the release is done.
     private var heldForRelease: [Int64: [RoomRequest]] = [:]
     /// Gateways seen alive, and since when each one is missing from the live set.
-    private var seenGateways: [String: Instant?] = [:]
+    private var seenGateways: [String: Duration?] = [:]
 
     init(settings: WorkerSettings) {
         self.settings = settings
@@ -104,7 +105,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     }
 
     /// Releasing these rooms failed: a room that is still ours is kept, and what waited for it is served.
-    mutating func releaseFailed(_ roomIDs: [Int64], now: Instant, wallMillis: Int64) -> [WorkerAction] {
+    mutating func releaseFailed(_ roomIDs: [Int64], now: Duration, wallMillis: Int64) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         for roomID in roomIDs {
             guard case .ready(let room)? = rooms[roomID], room.releasing, !draining,
@@ -142,12 +143,12 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     /// The live gateways, read on every heartbeat. A gateway missing for a whole lease has died
     /// (a drained one sends `leave` for its sockets first): its members leave every room. After a
     /// Redis restart the set is empty until every node has announced itself again, hence the lease.
-    mutating func gatewaysAlive(_ live: Set<String>, now: Instant) -> [WorkerAction] {
+    mutating func gatewaysAlive(_ live: Set<String>, now: Duration) -> [WorkerAction] {
         var dead: [String] = []
         for gateway in live { seenGateways[gateway] = .some(nil) }
         for (gateway, missingSince) in seenGateways where !live.contains(gateway) {
             if let since = missingSince {
-                if since.duration(to: now) >= settings.leaseTTL { dead.append(gateway) }
+                if (now - since) >= settings.leaseTTL { dead.append(gateway) }
             } else {
                 seenGateways[gateway] = .some(now)
             }
@@ -171,7 +172,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
 
     /// The room is ours, with these committed messages (its tail) and idempotency keys.
     mutating func roomLoaded(
-        _ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)], now: Instant, wallMillis: Int64
+        _ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)], now: Duration, wallMillis: Int64
     ) -> [WorkerAction] {
         guard case .loading(let queue, let previous)? = rooms[roomID] else { return [] }
         var actions: [WorkerAction] = []
@@ -213,13 +214,13 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     // MARK: Requests
 
     /// A gateway's request, in Redis order. `wallMillis` is the wall-clock time a new message is stamped with.
-    mutating func requestReceived(_ request: RoomRequest, now: Instant, wallMillis: Int64) -> [WorkerAction] {
+    mutating func requestReceived(_ request: RoomRequest, now: Duration, wallMillis: Int64) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         receive(request, now: now, wallMillis: wallMillis, into: &actions)
         return actions
     }
 
-    private mutating func receive(_ request: RoomRequest, now: Instant, wallMillis: Int64, into actions: inout [WorkerAction]) {
+    private mutating func receive(_ request: RoomRequest, now: Duration, wallMillis: Int64, into actions: inout [WorkerAction]) {
         guard session != nil, !draining else {
             let reason = draining ? "worker is shutting down, retry" : "worker is starting, retry"
             return refuse([request], .unavailable, reason, into: &actions)
@@ -254,7 +255,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
         }
     }
 
-    private mutating func handle(_ request: RoomRequest, now: Instant, wallMillis: Int64, into actions: inout [WorkerAction]) {
+    private mutating func handle(_ request: RoomRequest, now: Duration, wallMillis: Int64, into actions: inout [WorkerAction]) {
         let roomID = request.roomID
         let target = request.replyTarget
         switch request.kind {
@@ -308,7 +309,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     // MARK: Group commit outcomes
 
     /// The running batch is stored; `frames` are its messages' encoded `message` frames, in order.
-    mutating func commitSucceeded(frames: [ByteBuffer], now: Instant) -> [WorkerAction] {
+    mutating func commitSucceeded(frames: [ByteBuffer], now: Duration) -> [WorkerAction] {
         guard let batch = commits.committed() else { return [] }
         for (index, send) in batch.sends.enumerated() {
             let frame = index < frames.count ? frames[index] : ServerFrame.message(send.message)
@@ -320,7 +321,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     }
 
     /// The fence refused the batch: `lost` rooms are no longer ours (or closed).
-    mutating func commitFenced(lost: Set<Int64>, now: Instant) -> [WorkerAction] {
+    mutating func commitFenced(lost: Set<Int64>, now: Duration) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         fail(commits.fenced(lost), .unavailable, "room owner changed, retry", into: &actions)
         for roomID in lost.sorted() {
@@ -334,7 +335,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     }
 
     /// Some sends of the batch resend stored messages: they are answered with the stored seqs.
-    mutating func commitFoundDuplicates(_ stored: [RoomKey: Int64], now: Instant) -> [WorkerAction] {
+    mutating func commitFoundDuplicates(_ stored: [RoomKey: Int64], now: Duration) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         for (send, seq) in commits.foundDuplicates(stored) {
             if let key = send.roomKey { update(key.roomID) { $0.remember(key.key, seq: seq) } }
@@ -345,7 +346,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     }
 
     /// Postgres refused these messages (by batch position) on their own; the rest commit next.
-    mutating func commitRejected(_ reasons: [Int: CommitRejection], now: Instant) -> [WorkerAction] {
+    mutating func commitRejected(_ reasons: [Int: CommitRejection], now: Duration) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         for (send, reason) in commits.rejected(reasons) {
             let result = RoomReply.Result.failed(code: .badRequest, message: "the message cannot be stored (SQLSTATE \(reason.sqlState))")
@@ -358,7 +359,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     /// The attempt failed for a reason that concerns the connection or the transaction: retry the
     /// batch while there is time, else answer `unavailable` and reload its rooms (whether the
     /// commit happened is unknown). `jitter` (0...1) scales the retry delay.
-    mutating func commitFailed(now: Instant, jitter: Double) -> [WorkerAction] {
+    mutating func commitFailed(now: Duration, jitter: Double) -> [WorkerAction] {
         switch commits.failed(now: now, jitter: jitter) {
         case nil:
             return []
@@ -382,7 +383,7 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
         commits.retryDue().map { [.commit($0)] } ?? []
     }
 
-    private mutating func startCommit(now: Instant, into actions: inout [WorkerAction]) {
+    private mutating func startCommit(now: Duration, into actions: inout [WorkerAction]) {
         let rooms = self.rooms
         let (batch, orphans) = commits.startBatch(now: now) { roomID in
             guard case .ready(let room)? = rooms[roomID] else { return nil }
@@ -405,12 +406,12 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
 
     /// Called periodically: rooms unused for `roomIdleTimeout` give up their tail and key window,
     /// and those nobody is joined to are released; then the memory budget is enforced.
-    mutating func tick(now: Instant) -> [WorkerAction] {
+    mutating func tick(now: Duration) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         var release: [Int64] = []
         for roomID in rooms.keys.sorted() {
             guard case .ready(let room)? = rooms[roomID], !room.releasing,
-                let used = lastUsed[roomID], used.duration(to: now) >= settings.roomIdleTimeout
+                let used = lastUsed[roomID], (now - used) >= settings.roomIdleTimeout
             else { continue }
             if evict(roomID, room) { release.append(roomID) }
         }
@@ -421,10 +422,10 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
 
     /// Over `roomMemoryBudget`: the least recently used rooms shed or are released until they hold
     /// three quarters of it.
-    private mutating func enforceBudget(now: Instant, into actions: inout [WorkerAction]) {
+    private mutating func enforceBudget(now: Duration, into actions: inout [WorkerAction]) {
         guard heldBytes > settings.roomMemoryBudget else { return }
         let target = settings.roomMemoryBudget / 4 * 3
-        let candidates = rooms.compactMap { roomID, slot -> (Int64, Instant)? in
+        let candidates = rooms.compactMap { roomID, slot -> (Int64, Duration)? in
             guard case .ready(let room) = slot, !room.releasing else { return nil }
             return (roomID, lastUsed[roomID] ?? now)
         }
@@ -467,12 +468,13 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
     /// Changes a ready room in place. The slot's own reference is dropped while `body` runs, so
     /// the room's tail and key window stay uniquely referenced and are not copied.
     private mutating func update(_ roomID: Int64, _ body: (inout OwnedRoom) -> Void) {
-        guard case .ready(var room)? = rooms[roomID] else { return }
-        rooms[roomID] = .loading(queue: [], previous: nil)
-        let before = room.heldBytes
-        body(&room)
-        heldBytes += room.heldBytes - before
-        rooms[roomID] = .ready(room)
+        var delta = 0
+        rooms[roomID]?.updateRoom { room in
+            let before = room.heldBytes
+            body(&room)
+            delta = room.heldBytes - before
+        }
+        heldBytes += delta
     }
 
     /// Replaces a room's slot, keeping `heldBytes` and the usage times in step.
@@ -494,6 +496,18 @@ struct RoomOwnershipStateMachine<Instant: InstantProtocol<Duration>> {
         for send in sends {
             for target in send.replyTo { actions.append(.reply(target, .failed(code: code, message: message))) }
         }
+    }
+}
+
+extension RoomOwnershipStateMachine.Slot {
+    /// Changes a ready room in place (through the dictionary's in-place accessor). The slot's own
+    /// reference is dropped while `body` runs, so the room's tail and key window stay uniquely
+    /// referenced and are not copied when `body` changes them.
+    mutating func updateRoom(_ body: (inout OwnedRoom) -> Void) {
+        guard case .ready(var room) = self else { return }
+        self = .loading(queue: [], previous: nil)
+        body(&room)
+        self = .ready(room)
     }
 }
 

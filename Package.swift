@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
+        // glibc's malloc_trim, which Swift's Glibc module does not export.
+        .target(name: "CMemoryTrim"),
         .target(
             name: "ClusterKit",
             dependencies: [
@@ -72,6 +74,7 @@ let package = Package(
             name: "RoomWorker",
             dependencies: [
                 "ClusterKit",
+                "CMemoryTrim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),

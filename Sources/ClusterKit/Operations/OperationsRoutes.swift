@@ -15,7 +15,11 @@ public struct OperationsRoutes: Sendable {
         router.get("healthz") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
         router.get("readyz") { _, _ in
             if let problem = await readiness.check() {
-                return Self.json(.serviceUnavailable, #"{"error":{"code":"\#(ErrorCode.unavailable.rawValue)","message":"not ready: \#(problem)"}}"#)
+                // The problem may quote an error's text: escaped, so the body stays JSON.
+                var body = ByteBuffer(string: #"{"error":{"code":"\#(ErrorCode.unavailable.rawValue)","message":"#)
+                JSONWriter.writeEscaped("not ready: \(problem)", into: &body)
+                body.writeString("}}")
+                return Self.json(.serviceUnavailable, body)
             }
             return Self.json(.ok, #"{"status":"ready"}"#)
         }
@@ -31,10 +35,10 @@ public struct OperationsRoutes: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body))
-        )
+        json(status, ByteBuffer(string: body))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }

@@ -28,9 +28,8 @@ final class GatewayDrain: Service, Sendable {
         let started = ContinuousClock.now
         let open = registry.count
         registry.closeAll(code: .goingAway, reason: "server going away: reconnect and resume with since_seq")
-        while registry.count > 0, ContinuousClock.now - started < timeout {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        let registry = self.registry
+        try? await withTimeout(timeout) { await registry.waitUntilEmpty() }
         logger.info("gateway drained", metadata: ["sockets": "\(open)", "left_open": "\(registry.count)", "duration": "\(ContinuousClock.now - started)"])
     }
 }

@@ -34,6 +34,9 @@ final class ConnectionRegistry: Sendable {
         var perUser: [Int64: Int] = [:]
         /// Set by `closeAll`: connections attached afterwards are closed at once with its code.
         var closedWith: (code: CloseCode, reason: String)?
+        /// Drains waiting for the last socket to go, by waiter id.
+        var emptyWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var isEmpty: Bool { reserved.isEmpty && attached.isEmpty }
     }
 
     /// Most WebSockets on this gateway, reserved ones included.
@@ -76,17 +79,42 @@ final class ConnectionRegistry: Sendable {
 
     /// Frees the slot `id` (reserved or attached); harmless if already free.
     func remove(_ id: UInt64) {
-        state.withLock { state in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let userID: Int64
             if let connection = state.attached.removeValue(forKey: id) {
                 userID = connection.identity.userID
             } else if let reservation = state.reserved.removeValue(forKey: id) {
                 userID = reservation.identity.userID
             } else {
-                return
+                return []
             }
             let left = state.perUser[userID, default: 1] - 1
             state.perUser[userID] = left > 0 ? left : nil
+            guard state.isEmpty, !state.emptyWaiters.isEmpty else { return [] }
+            defer { state.emptyWaiters.removeAll() }
+            return Array(state.emptyWaiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no socket is open (or reserved), or when the task is cancelled: a drain
+    /// waits on this state change instead of polling the count.
+    func waitUntilEmpty() async {
+        let waiterID = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if state.isEmpty || Task.isCancelled { return true }
+                    state.emptyWaiters[waiterID] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.emptyWaiters.removeValue(forKey: waiterID) }?.resume()
         }
     }
 

@@ -1,3 +1,4 @@
+import CMemoryTrim
 import ClusterKit
 import Foundation
 import Logging
@@ -78,7 +79,11 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
 
     /// Periodic: idle rooms are shed or released, the memory budget is enforced, gauges are set.
     func tick() {
+        let held = machine.heldBytes
         carryOut(machine.tick(now: now))
+        // glibc keeps freed memory in its arenas: hand a large release back to the system, so
+        // that unloading rooms shows in the resident set and not only in `heldBytes`.
+        if held - machine.heldBytes >= 8 << 20 { _ = chorus_memory_trim() }
         roomsLoaded.record(machine.rooms.count)
         roomBytes.record(machine.heldBytes)
     }

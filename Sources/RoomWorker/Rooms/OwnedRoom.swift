@@ -17,7 +17,7 @@ struct OwnedRoom {
     /// Set when the room is handed over (the ring moved it away, or it was idle): new requests
     /// are refused or held while Postgres releases it.
     var releasing = false
-    /// Bytes of encoded frames in the tail.
+    /// Bytes of the tail's frames (their buffers' capacity: what they hold in memory).
     private var tailBytes = 0
     /// Bytes of the idempotency window's keys.
     private var keyBytes = 0
@@ -45,9 +45,9 @@ struct OwnedRoom {
     mutating func committed(_ message: ChatMessage, frame: ByteBuffer) {
         lastSeq = max(lastSeq, message.seq)
         if tailCapacity > 0 {
-            if tail.count == tailCapacity, let dropped = tail.popFirst() { tailBytes -= dropped.frame.readableBytes }
+            if tail.count == tailCapacity, let dropped = tail.popFirst() { tailBytes -= dropped.frame.capacity }
             tail.append((message.seq, frame))
-            tailBytes += frame.readableBytes
+            tailBytes += frame.capacity
         }
         if let clientID = message.clientMessageID {
             remember(IdempotencyKey(userID: message.userID, clientMessageID: clientID), seq: message.seq)

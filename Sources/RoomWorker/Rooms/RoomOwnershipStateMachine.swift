@@ -409,13 +409,13 @@ struct RoomOwnershipStateMachine {
     mutating func tick(now: Duration) -> [WorkerAction] {
         var actions: [WorkerAction] = []
         var release: [Int64] = []
-        for roomID in rooms.keys.sorted() {
+        for roomID in Array(rooms.keys) {
             guard case .ready(let room)? = rooms[roomID], !room.releasing,
                 let used = lastUsed[roomID], (now - used) >= settings.roomIdleTimeout
             else { continue }
             if evict(roomID, room) { release.append(roomID) }
         }
-        if !release.isEmpty { actions.append(.release(release)) }
+        if !release.isEmpty { actions.append(.release(release.sorted())) }
         enforceBudget(now: now, into: &actions)
         return actions
     }

@@ -83,5 +83,19 @@ extension Migration {
             """,
             "ALTER TABLE rooms ADD COLUMN owner_session bigint",
         ]),
+        Migration(version: 3, name: "durable token revocation", statements: [
+            // The source of truth for logged-out tokens (Redis and the gateways' memory are caches
+            // of it): a revocation survives a Redis restart or flush. Rows can go once expired.
+            """
+            CREATE TABLE revoked_tokens (
+                jti        text PRIMARY KEY,
+                user_id    bigint NOT NULL,
+                expires_at timestamptz NOT NULL,
+                revoked_at timestamptz NOT NULL DEFAULT clock_timestamp()
+            )
+            """,
+            "CREATE INDEX revoked_tokens_revoked_at ON revoked_tokens (revoked_at)",
+            "CREATE INDEX users_deleted_at ON users (deleted_at) WHERE deleted_at IS NOT NULL",
+        ]),
     ]
 }

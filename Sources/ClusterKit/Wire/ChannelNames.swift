@@ -18,6 +18,10 @@ public struct ChannelNames: Sendable, Equatable {
     /// Key marking every token of a user as revoked (account deleted).
     public func revokedUser(_ userID: Int64) -> String { "\(cluster):revoked:user:\(userID)" }
 
+    /// Key present while Redis holds every revocation of Postgres (set after a full copy): without
+    /// it (Redis restarted or flushed) revocations are checked in Postgres.
+    public var revokedSynced: String { "\(cluster):revoked:synced" }
+
     /// Hash of the users joined to a room right now (`user_id` → `username`), kept by its owner worker.
     public func roomMembers(_ roomID: Int64) -> String { "\(cluster):room:\(roomID):members" }
 

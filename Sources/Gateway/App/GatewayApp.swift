@@ -76,7 +76,10 @@ struct GatewayComponents: Sendable {
 
     /// Token revocation, shared by REST and WebSocket authentication.
     var revocations: RevocationStore {
-        RevocationStore(redis: redis, names: config.node.names, userMarkerLifetime: config.tokenTTL + .seconds(3600))
+        RevocationStore(
+            redis: redis, postgres: PostgresRevocations(database: database), names: config.node.names,
+            userMarkerLifetime: config.tokenTTL + .seconds(3600)
+        )
     }
 
     /// Token checks, shared by REST and WebSocket upgrades.
@@ -177,7 +180,10 @@ func buildGateway(
             address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway",
             availableConnectionsDelegate: ConnectionCap(limit: connectionLimit, logger: logger)
         ),
-        services: [components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub],
+        services: [
+            components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub,
+            RevocationSync(store: components.revocations, registry: components.registry, logger: logger),
+        ],
         onServerRunning: { channel in
             logger.notice("gateway listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
         },

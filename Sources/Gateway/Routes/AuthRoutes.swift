@@ -40,14 +40,16 @@ struct AuthRoutes: Sendable {
         if let error = Validation.username(body.username) ?? Validation.email(body.email) ?? Validation.password(body.password) {
             throw error
         }
+        // One answer whether the username or the email is taken: which one would tell an
+        // attacker that an email has an account. Checked before the (slow) hash.
+        let taken = APIError(.conflict, "username or email is already registered")
+        if try await users.isTaken(username: body.username, email: body.email) { throw taken }
         let hash = try await passwords.hash(body.password)
         let user: UserRecord
         do {
             user = try await users.create(username: body.username, email: body.email, passwordHash: hash)
-        } catch PostgresUserStore.CreateError.usernameTaken {
-            throw APIError(.conflict, "username is already taken")
-        } catch PostgresUserStore.CreateError.emailTaken {
-            throw APIError(.conflict, "email is already registered")
+        } catch is PostgresUserStore.CreateError {
+            throw taken
         }
         return EditedResponse(status: .created, response: try await authResponse(for: user))
     }
@@ -56,6 +58,13 @@ struct AuthRoutes: Sendable {
         let body = try await request.decodeJSON(LoginBody.self, limit: maxBodyBytes)
         guard body.username != nil || body.email != nil else {
             throw APIError(.badRequest, "missing field 'username' or 'email'")
+        }
+        // No account can hold these (Postgres text cannot store NUL; names and emails are bounded):
+        // the answer of a wrong login, without asking Postgres, which would fail with a 500.
+        let fields = [body.username, body.email, body.password].compactMap { $0 }
+        guard fields.allSatisfy({ !MessageLimits.containsNUL($0) && $0.utf8.count <= 1_024 }) else {
+            _ = try await passwords.verify(body.password, against: nil)  // the same time as a wrong password
+            throw APIError(.unauthorized, "invalid username, email or password")
         }
         let found = try await users.credentials(username: body.username, email: body.username == nil ? body.email : nil)
         // The hash is checked even for an unknown user, so both failures look and take the same.

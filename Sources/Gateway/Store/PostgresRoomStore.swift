@@ -16,12 +16,17 @@ struct PostgresRoomStore: Sendable {
     func create(name: String, ownerID: Int64) async throws -> RoomRecord {
         let logger = database.logger
         return try await database.run { client in
-            let rows = try await client.query(
-                "INSERT INTO rooms (name, owner_id) VALUES (\(name), \(ownerID)) RETURNING id, name, owner_id, created_at, last_seq",
-                logger: logger
-            )
-            for try await row in rows.decode(Row.self) { return Self.record(row) }
-            throw PostgresError.protocol("INSERT returned no row")
+            do {
+                let rows = try await client.query(
+                    "INSERT INTO rooms (name, owner_id) VALUES (\(name), \(ownerID)) RETURNING id, name, owner_id, created_at, last_seq",
+                    logger: logger
+                )
+                for try await row in rows.decode(Row.self) { return Self.record(row) }
+                throw PostgresError.protocol("INSERT returned no row")
+            } catch let error as PSQLError where error.sqlState == "23503" {
+                // A validly signed token whose user does not exist (any more): not a server error.
+                throw APIError(.unauthorized, "account no longer exists")
+            }
         }
     }
 

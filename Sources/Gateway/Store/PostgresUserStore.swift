@@ -8,6 +8,23 @@ struct PostgresUserStore: Sendable {
 
     enum CreateError: Error { case usernameTaken, emailTaken }
 
+    /// Whether a live user already has this username or email (case-insensitively): checked
+    /// before the password is hashed, so a taken name costs no hash.
+    func isTaken(username: String, email: String) async throws -> Bool {
+        let logger = database.logger
+        return try await database.run { client in
+            let rows = try await client.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM users WHERE deleted_at IS NULL
+                               AND (lower(username) = lower(\(username)) OR lower(email) = lower(\(email))))
+                """,
+                logger: logger
+            )
+            for try await taken in rows.decode(Bool.self) { return taken }
+            return false
+        }
+    }
+
     /// Inserts a user; throws `CreateError` when the username or email is taken (case-insensitively).
     func create(username: String, email: String, passwordHash: String) async throws -> UserRecord {
         let logger = database.logger

@@ -1,0 +1,54 @@
+import ChorusTestSupport
+import ClusterKit
+import Foundation
+import Hummingbird
+import NIOCore
+import Testing
+
+@testable import Gateway
+
+/// Bad input and odd tokens on the auth paths answer 4xx, never 500, and leak nothing.
+@Suite struct AuthHardeningTests {
+    func status(_ cluster: InProcessCluster, _ uri: String, _ method: HTTPRequest.Method = .get, token: String) async throws -> HTTPResponse.Status {
+        try await cluster.client.execute(
+            uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+            body: method == .post ? ByteBuffer(string: #"{"name":"r"}"#) : nil
+        ).status
+    }
+
+    @Test func registration_answersTheSameConflictForATakenNameOrEmail() async throws {
+        try await InProcessCluster.run { cluster in
+            let alice = try await cluster.register("alice")
+            func register(_ username: String, _ email: String) async throws -> (HTTPResponse.Status, String?) {
+                let response = try await cluster.client.execute(
+                    uri: "/v1/auth/register", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"username":"\#(username)","email":"\#(email)","password":"password-1"}"#)
+                )
+                return (response.status, JSON(response.body)["error"]["message"].string)
+            }
+            let sameName = try await register(alice.username.uppercased(), "\(uniqueName("x"))@example.com")
+            let sameEmail = try await register(uniqueName("y"), "\(alice.username)@example.com")
+            #expect(sameName.0 == .conflict && sameEmail.0 == .conflict)
+            #expect(sameName.1 == sameEmail.1)
+        }
+    }
+
+    @Test func aSignedTokenOfAUserThatDoesNotExist_isUnauthorized_notAServerError() async throws {
+        try await InProcessCluster.run { cluster in
+            let tokens = await TokenService(secret: InProcessCluster.secret, lifetime: .seconds(3600))
+            let (token, _) = try await tokens.issue(userID: Int64.max - 7, username: "ghost")
+            #expect(try await status(cluster, "/v1/rooms", .post, token: token) == .unauthorized)
+        }
+    }
+
+    @Test func aLoginWithANULCharacter_isAWrongLogin_notAServerError() async throws {
+        try await InProcessCluster.run { cluster in
+            for body in [#"{"username":"a\u0000b","password":"password-1"}"#, #"{"email":"a\u0000@b.c","password":"password-1"}"#, #"{"username":"abc","password":"pass\u0000word"}"#] {
+                let response = try await cluster.client.execute(
+                    uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)
+                )
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
+}

@@ -25,7 +25,9 @@ import Testing
     @Test func silentConnections_areClosedByTheHeaderTimeout_andSilentWebSocketsAfterAnUnansweredPing() async throws {
         let cluster = try await TestCluster(
             gateways: 1, workers: 1,
-            environment: ["HTTP_HEADER_TIMEOUT_MS": "500", "WS_PING_INTERVAL_MS": "1000", "WS_PONG_TIMEOUT_MS": "1000"]
+            // 2 s each: on a loaded machine (the in-process suites share the test process) a
+            // 1 s pong timeout sometimes closed the client that does answer.
+            environment: ["HTTP_HEADER_TIMEOUT_MS": "500", "WS_PING_INTERVAL_MS": "2000", "WS_PONG_TIMEOUT_MS": "2000"]
         )
         let port = cluster.gateways[0].port
         let user = try await cluster.register()
@@ -35,7 +37,7 @@ import Testing
         #expect(silent.status == 101)
         let started = ContinuousClock.now
         #expect(silent.readUntilClosed() == 1001)
-        #expect(ContinuousClock.now - started < .seconds(6))
+        #expect(ContinuousClock.now - started < .seconds(10))
         answering.send(#"{"type":"ping"}"#)
         _ = try await answering.next(type: "pong")
         #expect(!answering.isClosed)

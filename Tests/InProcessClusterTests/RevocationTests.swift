@@ -56,11 +56,16 @@ import Testing
             // Revoked in Postgres only: as when Redis failed after the revocation was recorded,
             // or the gateway's subscriber was reconnecting when it was published.
             let jti = try #require(Self.claim("jti", of: alice.token))
-            try await TestDatabase.withConnection { connection in
-                try await connection.query(
-                    "INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES (\(jti), \(alice.id), now() + interval '1 hour')",
-                    logger: .init(label: "test")
-                )
+            do {
+                try await TestDatabase.withConnection { connection in
+                    try await connection.query(
+                        "INSERT INTO revoked_tokens (jti, user_id, expires_at) VALUES (\(jti), \(alice.id), now() + interval '1 hour')",
+                        logger: .init(label: "test")
+                    )
+                }
+            } catch {
+                Issue.record("insert failed: \(String(reflecting: error))")
+                throw error
             }
             #expect(await client.closedCode(timeout: .seconds(10)) == .unknown(4001))
         }

@@ -50,18 +50,22 @@ _chorus_is_root() { [[ "$(id -u)" -eq 0 ]]; }
 # ---------------------------------------------------------------------------
 # env files: lines "KEY=value" (value shell-quoted with printf %q), sourceable.
 
+# env_file_set FILE KEY VALUE: sets KEY in FILE. The file is private (0600): these files hold
+# server URLs, which may carry passwords.
 env_file_set() {
     local file="$1" key="$2" value="$3" tmp
     mkdir -p "$(dirname "$file")"
     tmp="$file.tmp.$$"
+    (umask 077 && : >"$tmp")
     if [[ -f "$file" ]]; then
-        grep -v "^${key}=" "$file" >"$tmp" || true
-    else
-        : >"$tmp"
+        grep -v "^${key}=" "$file" >>"$tmp" || true
     fi
     printf '%s=%q\n' "$key" "$value" >>"$tmp"
     mv -f "$tmp" "$file"
 }
+
+# mask_url URL: URL with its password replaced by ***, for everything printed.
+mask_url() { sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#' <<<"$1"; }
 
 env_file_get() {
     local file="$1" key="$2" line
@@ -464,7 +468,9 @@ start_postgres() {
         fi
     fi
 
-    opts="-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=200"
+    # 500: the test suite runs many clusters at once (every gateway and worker keeps a pool, and
+    # each gateway polls revocations); at 200 Postgres refused clients ("too many clients").
+    opts="-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=500"
     if ((fast)); then
         opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     fi

@@ -12,7 +12,8 @@ public struct GatewayConfig: Sendable {
     public var maxBodyBytes: Int
     /// Origins allowed by CORS (`CORS_ALLOWED_ORIGINS`, comma-separated, `*` for any; default `*`).
     public var corsAllowedOrigins: [String]
-    /// scrypt cost as log2(N) (`SCRYPT_LOG2N`, default 15, i.e. N = 32768, r = 8, p = 1).
+    /// scrypt cost as log2(N) (`SCRYPT_LOG2N`, default 17, i.e. N = 131072, r = 8, p = 1: OWASP's
+    /// guidance; each hash holds 128 MiB while it runs).
     public var scryptLog2N: Int
     /// Password hashes allowed to wait for a hashing thread (`MAX_PENDING_PASSWORD_HASHES`, default 64);
     /// past that, register and login answer 429 instead of queueing without bound.
@@ -73,7 +74,7 @@ public struct GatewayConfig: Sendable {
         tokenTTL: Duration = .seconds(86_400),
         maxBodyBytes: Int = 65_536,
         corsAllowedOrigins: [String] = ["*"],
-        scryptLog2N: Int = 15,
+        scryptLog2N: Int = 17,
         maxPendingPasswordHashes: Int = 64,
         storageTimeout: Duration = .seconds(5),
         maxFrameBytes: Int = 65_536,
@@ -152,7 +153,7 @@ public struct GatewayConfig: Sendable {
             tokenTTL: .seconds(try source.int("TOKEN_TTL_SECONDS", default: 86_400, in: 60...31_536_000)),
             maxBodyBytes: try source.int("MAX_BODY_BYTES", default: 65_536, in: 1_024...16_777_216),
             corsAllowedOrigins: source.list("CORS_ALLOWED_ORIGINS", default: ["*"]),
-            scryptLog2N: try source.int("SCRYPT_LOG2N", default: 15, in: 10...20),
+            scryptLog2N: try source.int("SCRYPT_LOG2N", default: 17, in: 10...20),
             maxPendingPasswordHashes: try source.int("MAX_PENDING_PASSWORD_HASHES", default: 64, in: 1...100_000),
             storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000),
             maxFrameBytes: try source.int("WS_MAX_FRAME_BYTES", default: 65_536, in: 1_024...16_777_216),

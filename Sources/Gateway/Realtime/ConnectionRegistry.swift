@@ -31,7 +31,10 @@ final class ConnectionRegistry: Sendable {
         var reserved: [UInt64: Reservation] = [:]
         /// One small entry per open socket (the connection knows its identity).
         var attached: [UInt64: ClientConnection] = [:]
-        var perUser: [Int64: Int] = [:]
+        /// Slot ids (reserved or attached) by user and by token: a revocation finds its sockets
+        /// without scanning every socket under the lock. Few per key: arrays, not sets.
+        var byUser: [Int64: [UInt64]] = [:]
+        var byToken: [String: [UInt64]] = [:]
         /// Set by `closeAll`: connections attached afterwards are closed at once with its code.
         var closedWith: (code: CloseCode, reason: String)?
         /// Drains waiting for the last socket to go, by waiter id.
@@ -54,11 +57,11 @@ final class ConnectionRegistry: Sendable {
     func reserve(_ identity: Identity) -> Result<UInt64, Refusal> {
         state.withLock { state in
             guard state.reserved.count + state.attached.count < maxConnections else { return .failure(.full) }
-            let userCount = state.perUser[identity.userID, default: 0]
-            guard userCount < maxPerUser else { return .failure(.userLimit) }
+            guard state.byUser[identity.userID, default: []].count < maxPerUser else { return .failure(.userLimit) }
             state.nextID += 1
             state.reserved[state.nextID] = Reservation(identity: identity)
-            state.perUser[identity.userID] = userCount + 1
+            state.byUser[identity.userID, default: []].append(state.nextID)
+            state.byToken[identity.tokenID, default: []].append(state.nextID)
             return .success(state.nextID)
         }
     }
@@ -80,16 +83,16 @@ final class ConnectionRegistry: Sendable {
     /// Frees the slot `id` (reserved or attached); harmless if already free.
     func remove(_ id: UInt64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            let userID: Int64
+            let identity: Identity
             if let connection = state.attached.removeValue(forKey: id) {
-                userID = connection.identity.userID
+                identity = connection.identity
             } else if let reservation = state.reserved.removeValue(forKey: id) {
-                userID = reservation.identity.userID
+                identity = reservation.identity
             } else {
                 return []
             }
-            let left = state.perUser[userID, default: 1] - 1
-            state.perUser[userID] = left > 0 ? left : nil
+            Self.unindex(id, from: &state.byUser, key: identity.userID)
+            Self.unindex(id, from: &state.byToken, key: identity.tokenID)
             guard state.isEmpty, !state.emptyWaiters.isEmpty else { return [] }
             defer { state.emptyWaiters.removeAll() }
             return Array(state.emptyWaiters.values)
@@ -123,12 +126,12 @@ final class ConnectionRegistry: Sendable {
 
     /// Closes the connections opened with token `tokenID` (code 4001).
     func revokeToken(_ tokenID: String) {
-        revoke(reason: "token revoked") { $0.tokenID == tokenID }
+        revoke(reason: "token revoked") { $0.byToken[tokenID] ?? [] }
     }
 
     /// Closes every connection of `userID` (code 4001).
     func revokeUser(_ userID: Int64) {
-        revoke(reason: "account deleted") { $0.userID == userID }
+        revoke(reason: "account deleted") { $0.byUser[userID] ?? [] }
     }
 
     /// Closes every connection with `code` (1001 on drain).
@@ -140,13 +143,25 @@ final class ConnectionRegistry: Sendable {
         all.forEach { $0.close(code: code, reason: reason) }
     }
 
-    private func revoke(reason: String, _ matches: (Identity) -> Bool) {
+    /// Closes the attached sockets among `ids(state)` and marks the reserved ones.
+    private func revoke(reason: String, _ ids: (State) -> [UInt64]) {
         let open = state.withLock { state -> [ClientConnection] in
             var open: [ClientConnection] = []
-            for connection in state.attached.values where matches(connection.identity) { open.append(connection) }
-            for (id, reservation) in state.reserved where matches(reservation.identity) { state.reserved[id]?.revoked = reason }
+            for id in ids(state) {
+                if let connection = state.attached[id] {
+                    open.append(connection)
+                } else {
+                    state.reserved[id]?.revoked = reason
+                }
+            }
             return open
         }
         open.forEach { $0.close(code: .tokenRevoked, reason: reason) }
+    }
+
+    private static func unindex<Key: Hashable>(_ id: UInt64, from index: inout [Key: [UInt64]], key: Key) {
+        guard var ids = index[key] else { return }
+        ids.removeAll { $0 == id }
+        index[key] = ids.isEmpty ? nil : ids
     }
 }

@@ -31,6 +31,8 @@ public final class TestCluster: Sendable {
         if let postgres { env["DATABASE_URL"] = postgres.url }
         env["JWT_SECRET"] = Self.jwtSecret
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
+        // Every test client is 127.0.0.1: per-address login limits would count them as one.
+        env["LOGIN_PER_ADDRESS_PER_MIN"] = env["LOGIN_PER_ADDRESS_PER_MIN"] ?? "100000"
         self.environment = env
         stateDirectory = TestEnvironment.runDirectory.appendingPathComponent("cluster-\(name)")
         try Self.recordServers(in: stateDirectory, environment: env, redis: redis, postgres: postgres)

@@ -24,7 +24,9 @@ enum GatewayHarness {
             tokenTTL: tokenTTL,
             maxBodyBytes: maxBodyBytes,
             corsAllowedOrigins: ["https://chat.example"],
-            scryptLog2N: 10
+            scryptLog2N: 10,
+            loginPerAddressPerMinute: 100_000,  // every test client is 127.0.0.1
+            loginPerAccountPerMinute: 100_000
         )
     }
 

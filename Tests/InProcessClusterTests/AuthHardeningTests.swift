@@ -51,4 +51,32 @@ import Testing
             }
         }
     }
+
+    func login(_ cluster: InProcessCluster, _ username: String, _ password: String) async throws -> HTTPResponse.Status {
+        try await cluster.client.execute(
+            uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+            body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        ).status
+    }
+
+    /// 96 threads of junk logins used to take the one shared queue of password hashes: every
+    /// legitimate login got 429.
+    @Test func oneAccountUnderAttack_getsLimited_whileOtherAccountsStillLogIn() async throws {
+        try await InProcessCluster.run(environment: ["LOGIN_PER_ACCOUNT_PER_MIN": "5"]) { cluster in
+            let alice = try await cluster.register("alice")
+            let bob = try await cluster.register("bob")
+            for _ in 0..<5 { #expect(try await login(cluster, alice.username, "wrong-password") == .unauthorized) }
+            #expect(try await login(cluster, alice.username.uppercased(), "wrong-password") == .tooManyRequests)
+            #expect(try await login(cluster, alice.username, "password-1") == .tooManyRequests)
+            #expect(try await login(cluster, bob.username, "password-1") == .ok)
+        }
+    }
+
+    @Test func oneClientAddressOverItsLimit_getsLimited() async throws {
+        try await InProcessCluster.run(environment: ["LOGIN_PER_ADDRESS_PER_MIN": "6"]) { cluster in
+            _ = try await cluster.register("alice")  // one attempt of the 6
+            for index in 0..<5 { #expect(try await login(cluster, "nobody\(index)", "wrong-password") == .unauthorized) }
+            #expect(try await login(cluster, "nobody9", "wrong-password") == .tooManyRequests)
+        }
+    }
 }

@@ -34,6 +34,7 @@ struct InProcessCluster: Sendable {
         environment["REDIS_URL"] = ProcessInfo.processInfo.environment["CHORUS_TEST_REDIS_URL"] ?? ""
         environment["JWT_SECRET"] = secret
         environment["SCRYPT_LOG2N"] = "10"
+        environment["LOGIN_PER_ADDRESS_PER_MIN"] = environment["LOGIN_PER_ADDRESS_PER_MIN"] ?? "100000"
         _ = try TestEnvironment.databaseURL  // a clear error when run outside scripts/test
         var logger = Logger(label: "test.inprocess")
         logger.logLevel = .warning

@@ -18,6 +18,13 @@ public struct GatewayConfig: Sendable {
     /// Password hashes allowed to wait for a hashing thread (`MAX_PENDING_PASSWORD_HASHES`, default 64);
     /// past that, register and login answer 429 instead of queueing without bound.
     public var maxPendingPasswordHashes: Int
+    /// Logins and registrations one client address may try per minute, as a burst that refills
+    /// evenly (`LOGIN_PER_ADDRESS_PER_MIN`, default 30); past it: 429. One client cannot use up the
+    /// hashing budget that every user shares.
+    public var loginPerAddressPerMinute: Int
+    /// Logins one account may be tried with per minute (`LOGIN_PER_ACCOUNT_PER_MIN`, default 10);
+    /// past it: 429, for every client (password guessing against one account).
+    public var loginPerAccountPerMinute: Int
     /// Longest wait for Postgres or Redis inside one request before it answers 503 (`STORAGE_TIMEOUT_MS`, default 5000).
     public var storageTimeout: Duration
 
@@ -76,6 +83,8 @@ public struct GatewayConfig: Sendable {
         corsAllowedOrigins: [String] = ["*"],
         scryptLog2N: Int = 17,
         maxPendingPasswordHashes: Int = 64,
+        loginPerAddressPerMinute: Int = 30,
+        loginPerAccountPerMinute: Int = 10,
         storageTimeout: Duration = .seconds(5),
         maxFrameBytes: Int = 65_536,
         outboundBufferBytes: Int = 1 << 20,
@@ -107,6 +116,8 @@ public struct GatewayConfig: Sendable {
         self.corsAllowedOrigins = corsAllowedOrigins
         self.scryptLog2N = scryptLog2N
         self.maxPendingPasswordHashes = maxPendingPasswordHashes
+        self.loginPerAddressPerMinute = loginPerAddressPerMinute
+        self.loginPerAccountPerMinute = loginPerAccountPerMinute
         self.storageTimeout = storageTimeout
         self.maxFrameBytes = maxFrameBytes
         self.outboundBufferBytes = outboundBufferBytes
@@ -155,6 +166,8 @@ public struct GatewayConfig: Sendable {
             corsAllowedOrigins: source.list("CORS_ALLOWED_ORIGINS", default: ["*"]),
             scryptLog2N: try source.int("SCRYPT_LOG2N", default: 17, in: 10...20),
             maxPendingPasswordHashes: try source.int("MAX_PENDING_PASSWORD_HASHES", default: 64, in: 1...100_000),
+            loginPerAddressPerMinute: try source.int("LOGIN_PER_ADDRESS_PER_MIN", default: 30, in: 1...1_000_000),
+            loginPerAccountPerMinute: try source.int("LOGIN_PER_ACCOUNT_PER_MIN", default: 10, in: 1...1_000_000),
             storageTimeout: try source.milliseconds("STORAGE_TIMEOUT_MS", default: 5_000, in: 100...120_000),
             maxFrameBytes: try source.int("WS_MAX_FRAME_BYTES", default: 65_536, in: 1_024...16_777_216),
             outboundBufferBytes: try source.int("WS_OUTBOUND_BUFFER_BYTES", default: 1 << 20, in: 4_096...1 << 30),

@@ -136,7 +136,9 @@ struct GatewayComponents: Sendable {
         let auth = AuthRoutes(
             users: users, tokens: tokens,
             passwords: PasswordHasher(log2N: config.scryptLog2N, maxPending: config.maxPendingPasswordHashes),
-            revocations: revocations, maxBodyBytes: config.maxBodyBytes
+            revocations: revocations,
+            limiter: LoginLimiter(perAddressPerMinute: config.loginPerAddressPerMinute, perAccountPerMinute: config.loginPerAccountPerMinute),
+            maxBodyBytes: config.maxBodyBytes
         )
         auth.addPublic(to: router.group("v1/auth"))
         let authenticated = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))

@@ -8,6 +8,7 @@ struct AuthRoutes: Sendable {
     let tokens: TokenService
     let passwords: PasswordHasher
     let revocations: RevocationStore
+    let limiter: LoginLimiter
     let maxBodyBytes: Int
 
     struct RegisterBody: Decodable {
@@ -36,6 +37,7 @@ struct AuthRoutes: Sendable {
     }
 
     @Sendable func register(_ request: Request, context: GatewayRequestContext) async throws -> EditedResponse<AuthJSON> {
+        try checkLimits(address: context.clientAddress, account: nil)
         let body = try await request.decodeJSON(RegisterBody.self, limit: maxBodyBytes)
         if let error = Validation.username(body.username) ?? Validation.email(body.email) ?? Validation.password(body.password) {
             throw error
@@ -59,6 +61,7 @@ struct AuthRoutes: Sendable {
         guard body.username != nil || body.email != nil else {
             throw APIError(.badRequest, "missing field 'username' or 'email'")
         }
+        try checkLimits(address: context.clientAddress, account: body.username ?? body.email)
         // No account can hold these (Postgres text cannot store NUL; names and emails are bounded):
         // the answer of a wrong login, without asking Postgres, which would fail with a 500.
         let fields = [body.username, body.email, body.password].compactMap { $0 }
@@ -94,6 +97,15 @@ struct AuthRoutes: Sendable {
             throw APIError(.unauthorized, "account no longer exists")
         }
         return UserEnvelope(user: UserJSON(profile.user, includeEmail: true))
+    }
+
+    /// 429 when this client address, or this account, has tried too often.
+    private func checkLimits(address: String?, account: String?) throws {
+        guard limiter.allow(address: address, account: account, now: ProcessInfo.processInfo.systemUptime) else {
+            var error = APIError(.rateLimited, "too many attempts, retry later")
+            error.headers[.retryAfter] = "10"
+            throw error
+        }
     }
 
     private func authResponse(for user: UserRecord) async throws -> AuthJSON {

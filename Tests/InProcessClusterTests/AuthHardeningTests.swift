@@ -79,4 +79,15 @@ import Testing
             #expect(try await login(cluster, "nobody9", "wrong-password") == .tooManyRequests)
         }
     }
+
+    @Test func refreshAndLogout_areThrottledPerUser() async throws {
+        try await InProcessCluster.run(environment: ["LOGIN_PER_ACCOUNT_PER_MIN": "3"]) { cluster in
+            let alice = try await cluster.register("alice")
+            // A login attempt naming the same key text spends nothing of alice's refresh budget.
+            #expect(try await login(cluster, "user:\(alice.id)", "wrong-password") == .unauthorized)
+            for _ in 0..<3 { #expect(try await status(cluster, "/v1/auth/refresh", .post, token: alice.token) == .ok) }
+            #expect(try await status(cluster, "/v1/auth/refresh", .post, token: alice.token) == .tooManyRequests)
+            #expect(try await status(cluster, "/v1/auth/logout", .post, token: alice.token) == .tooManyRequests)
+        }
+    }
 }

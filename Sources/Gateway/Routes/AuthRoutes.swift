@@ -61,7 +61,7 @@ struct AuthRoutes: Sendable {
         guard body.username != nil || body.email != nil else {
             throw APIError(.badRequest, "missing field 'username' or 'email'")
         }
-        try checkLimits(address: context.clientAddress, account: body.username ?? body.email)
+        try checkLimits(address: context.clientAddress, account: "login:" + (body.username ?? body.email ?? ""))
         // No account can hold these (Postgres text cannot store NUL; names and emails are bounded):
         // the answer of a wrong login, without asking Postgres, which would fail with a 500.
         let fields = [body.username, body.email, body.password].compactMap { $0 }
@@ -79,6 +79,7 @@ struct AuthRoutes: Sendable {
 
     @Sendable func refresh(_ request: Request, context: GatewayRequestContext) async throws -> AuthJSON {
         let identity = try context.requireIdentity()
+        try checkLimits(address: nil, account: Self.accountKey(identity))
         guard let profile = try await users.profile(id: identity.userID) else {
             throw APIError(.unauthorized, "account no longer exists")
         }
@@ -87,6 +88,7 @@ struct AuthRoutes: Sendable {
 
     @Sendable func logout(_ request: Request, context: GatewayRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
+        try checkLimits(address: nil, account: Self.accountKey(identity))
         try await revocations.revoke(identity, now: Int64(Date().timeIntervalSince1970))
         return .noContent
     }
@@ -98,6 +100,11 @@ struct AuthRoutes: Sendable {
         }
         return UserEnvelope(user: UserJSON(profile.user, includeEmail: true))
     }
+
+    /// The limiter's key for refreshes and logouts of one user (each writes: a token, a
+    /// revocation row): `LOGIN_PER_ACCOUNT_PER_MIN` of them per minute. Logins are keyed
+    /// `login:<name>`, so no login attempt can spend a user's refresh budget.
+    static func accountKey(_ identity: Identity) -> String { "user:\(identity.userID)" }
 
     /// 429 when this client address, or this account, has tried too often.
     private func checkLimits(address: String?, account: String?) throws {

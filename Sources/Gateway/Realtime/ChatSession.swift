@@ -175,6 +175,16 @@ struct ChatSession: Sendable {
         while cursor < upTo {
             // The connection left (or went): stop reading for it.
             guard connection.membership(of: roomID) == .joining else { return true }
+            // Back-pressure: the next page waits until the client has read most of the last
+            // one. A client that stops reading is closed (4008) by its ping timeout, not here.
+            var waited = 0
+            while !connection.isWritable {
+                guard connection.membership(of: roomID) == .joining else { return true }
+                // Not read for 30 s: the join fails (`unavailable`) rather than skip messages.
+                guard waited < 600 else { return false }
+                try? await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
             guard let page = try? await history.messages(roomID: roomID, afterSeq: cursor, beforeSeq: upTo + 1, limit: 500),
                 !page.isEmpty
             else { return cursor >= upTo }

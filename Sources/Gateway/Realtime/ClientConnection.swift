@@ -42,6 +42,10 @@ final class ClientConnection: Sendable {
         writer.close(socket, code: code, reason: reason)
     }
 
+    /// Whether the socket's outbound queue is below its high-water mark (or back under its low
+    /// one after it went over): what a history replay waits for between pages.
+    var isWritable: Bool { socket.outboundWritable.load(ordering: .relaxed) }
+
     /// Takes a rate-limit token at `now` (seconds).
     func allow(now: Double) -> Bool {
         limiter.withLock { $0.take(now: now) }

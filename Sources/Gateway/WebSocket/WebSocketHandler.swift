@@ -1,5 +1,6 @@
 import ClusterKit
 import NIOCore
+import Synchronization
 import NIOWebSocket
 
 /// One WebSocket connection after the upgrade, as a plain NIO channel handler: no Swift task, no
@@ -40,6 +41,9 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Whether the channel is below its high-water mark (kept from `channelWritabilityChanged`,
     /// so that a write does not ask the channel).
     private var writable = true
+    /// `writable`, readable from any thread: a history replay waits on it between pages
+    /// (back-pressure) instead of overflowing the client's buffer.
+    let outboundWritable = Atomic<Bool>(true)
     /// The connection failed or its close was answered: input is read and dropped until the client closes.
     private var draining = false
 
@@ -55,6 +59,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         writable = context.channel.isWritable
+        outboundWritable.store(writable, ordering: .relaxed)
         timer.add(self)
     }
 
@@ -65,6 +70,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         writable = context.channel.isWritable
+        outboundWritable.store(writable, ordering: .relaxed)
         context.fireChannelWritabilityChanged()
     }
 

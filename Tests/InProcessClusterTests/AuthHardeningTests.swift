@@ -9,13 +9,6 @@ import Testing
 
 /// Bad input and odd tokens on the auth paths answer 4xx, never 500, and leak nothing.
 @Suite struct AuthHardeningTests {
-    func status(_ cluster: InProcessCluster, _ uri: String, _ method: HTTPRequest.Method = .get, token: String) async throws -> HTTPResponse.Status {
-        try await cluster.client.execute(
-            uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-            body: method == .post ? ByteBuffer(string: #"{"name":"r"}"#) : nil
-        ).status
-    }
-
     @Test func registration_answersTheSameConflictForATakenNameOrEmail() async throws {
         try await InProcessCluster.run { cluster in
             let alice = try await cluster.register("alice")
@@ -37,7 +30,7 @@ import Testing
         try await InProcessCluster.run { cluster in
             let tokens = await TokenService(secret: InProcessCluster.secret, lifetime: .seconds(3600))
             let (token, _) = try await tokens.issue(userID: Int64.max - 7, username: "ghost")
-            #expect(try await status(cluster, "/v1/rooms", .post, token: token) == .unauthorized)
+            #expect(try await cluster.status("/v1/rooms", .post, token: token) == .unauthorized)
         }
     }
 
@@ -85,9 +78,9 @@ import Testing
             let alice = try await cluster.register("alice")
             // A login attempt naming the same key text spends nothing of alice's refresh budget.
             #expect(try await login(cluster, "user:\(alice.id)", "wrong-password") == .unauthorized)
-            for _ in 0..<3 { #expect(try await status(cluster, "/v1/auth/refresh", .post, token: alice.token) == .ok) }
-            #expect(try await status(cluster, "/v1/auth/refresh", .post, token: alice.token) == .tooManyRequests)
-            #expect(try await status(cluster, "/v1/auth/logout", .post, token: alice.token) == .tooManyRequests)
+            for _ in 0..<3 { #expect(try await cluster.status("/v1/auth/refresh", .post, token: alice.token) == .ok) }
+            #expect(try await cluster.status("/v1/auth/refresh", .post, token: alice.token) == .tooManyRequests)
+            #expect(try await cluster.status("/v1/auth/logout", .post, token: alice.token) == .tooManyRequests)
         }
     }
 }

@@ -20,30 +20,23 @@ import Testing
         for key in keys.compactMap(\.string) { _ = try await connection.send(["DEL", .string(key)]) }
     }
 
-    func status(_ cluster: InProcessCluster, _ uri: String, _ method: HTTPRequest.Method = .get, token: String) async throws -> HTTPResponse.Status {
-        try await cluster.client.execute(
-            uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
-            body: method == .post ? ByteBuffer(string: #"{"name":"r"}"#) : nil
-        ).status
-    }
-
     @Test func loggedOutAndDeletedAccountsTokens_stayRefused_whenRedisLosesTheRevocations() async throws {
         try await InProcessCluster.run { cluster in
             let alice = try await cluster.register("alice")
             let bob = try await cluster.register("bob")
-            #expect(try await status(cluster, "/v1/auth/logout", .post, token: alice.token) == .noContent)
-            #expect(try await status(cluster, "/v1/users/me", .delete, token: bob.token) == .noContent)
+            #expect(try await cluster.status("/v1/auth/logout", .post, token: alice.token) == .noContent)
+            #expect(try await cluster.status("/v1/users/me", .delete, token: bob.token) == .noContent)
             try await forgetRevocationsInRedis(cluster)
             for token in [alice.token, bob.token] {
-                #expect(try await status(cluster, "/v1/auth/me", token: token) == .unauthorized)
-                #expect(try await status(cluster, "/v1/rooms", .post, token: token) == .unauthorized)
+                #expect(try await cluster.status("/v1/auth/me", token: token) == .unauthorized)
+                #expect(try await cluster.status("/v1/rooms", .post, token: token) == .unauthorized)
                 await #expect(throws: (any Error).self) { _ = try await cluster.connect(token: token) }
             }
             // The gateway copies the revocations back into Redis.
             let connection = try await RedisConnection.connect(to: try TestEnvironment.redisURL)
             defer { connection.close() }
             #expect(await eventually { (try? await connection.send(["EXISTS", .string("\(cluster.name):revoked:synced")]).integer) == 1 })
-            #expect(try await status(cluster, "/v1/auth/me", token: alice.token) == .unauthorized)
+            #expect(try await cluster.status("/v1/auth/me", token: alice.token) == .unauthorized)
         }
     }
 

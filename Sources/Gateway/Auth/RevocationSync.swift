@@ -29,30 +29,48 @@ final class RevocationSync: Service, Sendable {
     }
 
     func run() async throws {
-        var since = Date().timeIntervalSince1970 - Self.overlap
+        var cursor = Cursor(since: Date().timeIntervalSince1970 - Self.overlap)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Sleep first: at start the migrations may not have run yet.
             try? await cancelWhenGracefulShutdown { try await self.clock.sleep(for: self.interval) }
             do {
-                since = try await syncOnce(since: since)
+                cursor = try await syncOnce(cursor)
             } catch {
                 logger.warning("revocation sync failed", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    /// One round; returns the next round's `since`.
-    func syncOnce(since: Double) async throws -> Double {
+    /// Where the next read starts, and what the last read already handled: the overlap returns
+    /// those rows again, and they are not closed or cached twice.
+    struct Cursor: Sendable {
+        var since: Double
+        var handled: Set<String> = []
+    }
+
+    /// One round; returns the next round's cursor.
+    func syncOnce(_ cursor: Cursor) async throws -> Cursor {
         let now = Int64(Date().timeIntervalSince1970)
         if (try? await store.isCacheComplete()) == false {
             let all = try await store.postgres.changes(since: 0, userWindow: store.userMarkerLifetime)
             try await store.cache(all, now: now, complete: true)
             logger.notice("revocations copied back to Redis", metadata: ["tokens": "\(all.tokens.count)", "users": "\(all.users.count)"])
         }
-        let changes = try await store.postgres.changes(since: since, userWindow: store.userMarkerLifetime)
+        var changes = try await store.postgres.changes(since: cursor.since, userWindow: store.userMarkerLifetime)
+        var handled = Set<String>()
+        changes.tokens.removeAll { token in
+            let key = "t:\(token.tokenID)"
+            handled.insert(key)
+            return cursor.handled.contains(key)
+        }
+        changes.users.removeAll { user in
+            let key = "u:\(user)"
+            handled.insert(key)
+            return cursor.handled.contains(key)
+        }
         for token in changes.tokens { registry.revokeToken(token.tokenID) }
         for user in changes.users { registry.revokeUser(user) }
         if !changes.tokens.isEmpty || !changes.users.isEmpty { try? await store.cache(changes, now: now, complete: false) }
-        return max(since, changes.latest - Self.overlap)
+        return Cursor(since: max(cursor.since, changes.latest - Self.overlap), handled: handled)
     }
 }

@@ -1,3 +1,5 @@
+import ClusterKit
+
 /// The contract's rules for user-supplied values. Each returns the `validation_failed` error to throw, or nil.
 ///
 /// Free text has two bounds: the rule users see counts characters (extended grapheme clusters,
@@ -26,7 +28,7 @@ enum Validation {
     static func email(_ value: String) -> APIError? {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard (3...254).contains(value.utf8.count), parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-            !value.contains(where: { $0.isWhitespace }), !value.utf8.contains(0)
+            !value.contains(where: { $0.isWhitespace }), !MessageLimits.containsNUL(value)
         else {
             return APIError(.validationFailed, "email must be an address like name@example.com")
         }
@@ -38,7 +40,7 @@ enum Validation {
         guard value.utf8.count <= passwordMaxBytes, passwordCharacters.contains(value.count) else {
             return APIError(.validationFailed, "password must be 8-128 characters and at most \(passwordMaxBytes) bytes")
         }
-        guard !value.utf8.contains(0) else {
+        guard !MessageLimits.containsNUL(value) else {
             return APIError(.validationFailed, "password must not contain NUL characters")
         }
         return nil
@@ -52,7 +54,7 @@ enum Validation {
                 .validationFailed, "name must be 1-100 characters, at most \(roomNameMaxBytes) bytes, and not only spaces"
             )
         }
-        guard !value.utf8.contains(0) else {
+        guard !MessageLimits.containsNUL(value) else {
             return APIError(.validationFailed, "name must not contain NUL characters")
         }
         return nil

@@ -166,6 +166,7 @@ let package = Package(
             name: "LoadKitTests",
             dependencies: [
                 "LoadKit",
+                "WorkerLoad",
                 "ChorusTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -6,13 +6,17 @@ import Foundation
 public final class PostgresServer: Sendable {
     public let directory: URL
     public let port: Int
+    /// The password of role `chorus` (`postgres.secret` in `directory`; scram-sha-256).
+    public let password: String
 
     public init() throws {
         directory = TestEnvironment.runDirectory.appendingPathComponent("pg-\(UUID().uuidString.prefix(8))")
         port = try freePort()
+        password = try serviceSecret(in: directory, name: "postgres")
     }
 
-    public var url: String { "postgres://chorus@127.0.0.1:\(port)/chorus" }
+    /// The `DATABASE_URL`, with the password.
+    public var url: String { "postgres://chorus:\(password)@127.0.0.1:\(port)/chorus" }
 
     /// Starts (or restarts) the server and waits until it answers.
     public func start() async throws {

@@ -9,13 +9,17 @@ import Glibc
 public final class RedisServer: Sendable {
     public let directory: URL
     public let port: Int
+    /// The password of its ACL user `chorus` (`redis.secret` in `directory`; the default user is off).
+    public let password: String
 
     public init() throws {
         directory = TestEnvironment.runDirectory.appendingPathComponent("redis-\(UUID().uuidString.prefix(8))")
         port = try freePort()
+        password = try serviceSecret(in: directory, name: "redis")
     }
 
-    public var url: RedisURL { RedisURL(host: "127.0.0.1", port: port) }
+    /// With the credentials; `url.urlString` is the `REDIS_URL` for a node.
+    public var url: RedisURL { RedisURL(host: "127.0.0.1", port: port, password: password, username: "chorus") }
 
     /// Starts the server and waits until it accepts connections.
     public func start() async throws {

@@ -27,7 +27,7 @@ public final class TestCluster: Sendable {
         self.name = name
         var env = environment
         env["CLUSTER_NAME"] = name
-        if let redis { env["REDIS_URL"] = "redis://127.0.0.1:\(redis.port)" }
+        if let redis { env["REDIS_URL"] = redis.url.urlString }
         if let postgres { env["DATABASE_URL"] = postgres.url }
         env["JWT_SECRET"] = Self.jwtSecret
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
@@ -96,7 +96,11 @@ public final class TestCluster: Sendable {
             "REDIS_URL=\(redisURL)", "DATABASE_URL=\(databaseURL)",
             "REDIS_EXTERNAL=\(redis == nil ? 1 : 0)", "POSTGRES_EXTERNAL=\(postgres == nil ? 1 : 0)",
         ]
-        try (lines.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("cluster.env"), atomically: true, encoding: .utf8)
+        // Private, like scripts/cluster's: the URLs carry passwords.
+        let clusterEnv = directory.appendingPathComponent("cluster.env")
+        guard files.createFile(atPath: clusterEnv.path, contents: Data((lines.joined(separator: "\n") + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw Unexpected(what: "cannot write \(clusterEnv.path)")
+        }
         if let redis { try files.createSymbolicLink(at: directory.appendingPathComponent("redis"), withDestinationURL: redis.directory) }
         if let postgres { try files.createSymbolicLink(at: directory.appendingPathComponent("postgres"), withDestinationURL: postgres.directory) }
     }

@@ -9,9 +9,14 @@
 #   ensure_packages                   install/check redis, hiredis, pkg-config, postgres, curl
 #   ensure_swift                      put /opt/swift/usr/bin on PATH if swift is not found
 #   free_port [VAR]                   a free TCP port on 127.0.0.1 (printed, or stored in VAR)
-#   start_redis DIR [PORT]            private redis-server; exports REDIS_URL REDIS_PID REDIS_PORT
+#   chorus_secret DIR NAME            print DIR/NAME.secret, generated (32 hex chars, mode 0600)
+#                                     on first use
+#   start_redis DIR [PORT]            private redis-server with an ACL user `chorus` (password
+#                                     in DIR/redis.secret; default user off); exports REDIS_URL
+#                                     (redis://chorus:SECRET@127.0.0.1:PORT) REDIS_PID REDIS_PORT
 #   stop_redis DIR                    stop it (idempotent)
-#   start_postgres DIR [PORT] [--fast]  private postgres; exports DATABASE_URL POSTGRES_PID
+#   start_postgres DIR [PORT] [--fast]  private postgres, scram-sha-256 password for role `chorus`
+#                                     in DIR/postgres.secret; exports DATABASE_URL POSTGRES_PID
 #                                     POSTGRES_PORT POSTGRES_DATA
 #   stop_postgres DIR                 stop it (idempotent)
 #   crash_redis DIR                   SIGKILL the private redis-server (a crash); prints its pid
@@ -295,12 +300,54 @@ stop_tree() {
 }
 
 # ---------------------------------------------------------------------------
+# secrets
+
+# chorus_secret DIR NAME: print the secret kept in DIR/NAME.secret; the first call generates it
+# (32 hex characters from /dev/urandom, file mode 0600). It stays for the life of DIR, so a server
+# restarted in the same DIR (scripts/chaos, tests) takes the same password and clients reconnect
+# with the URL they have.
+chorus_secret() {
+    local dir="${1:?usage: chorus_secret DIR NAME}" name="${2:?usage: chorus_secret DIR NAME}" file secret
+    file="$dir/$name.secret"
+    if [[ -s "$file" ]]; then
+        secret="$(tr -d ' \n\r' <"$file")" || return 1
+    else
+        mkdir -p "$dir" || return 1
+        secret="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" || return 1
+        [[ ${#secret} -eq 32 ]] || { chorus_log "could not read 16 bytes from /dev/urandom"; return 1; }
+        (umask 077 && printf '%s\n' "$secret" >"$file.tmp.$$" && mv -f "$file.tmp.$$" "$file") || return 1
+    fi
+    chmod 600 "$file" 2>/dev/null || true
+    # It goes into URLs and config files as it is: URL-safe characters only.
+    if [[ ! "$secret" =~ ^[A-Za-z0-9._~-]+$ ]]; then
+        chorus_log "$file: a secret must be letters, digits and . _ ~ - only"
+        return 1
+    fi
+    printf '%s\n' "$secret"
+}
+
+# ---------------------------------------------------------------------------
 # redis
 
 _chorus_abs_dir() { mkdir -p "$1" && (cd -P "$1" && pwd); }
 
+# The ACL rules of the `chorus` user: every command but the @dangerous ones (FLUSHALL, CONFIG,
+# DEBUG, KEYS, CLIENT, SHUTDOWN, MONITOR, ...); Chorus needs none of those. CHORUS_REDIS_ACL_EXTRA
+# adds rules (scripts/test adds `+client|pause +keys`, which tests use).
+_chorus_redis_acl() {
+    local rules="~* &* +@all -@dangerous" extra="${CHORUS_REDIS_ACL_EXTRA:-}"
+    if [[ -n "$extra" ]]; then
+        if [[ ! "$extra" =~ ^[-+@~\&*|a-zA-Z0-9_:\ ]+$ ]]; then
+            chorus_log "CHORUS_REDIS_ACL_EXTRA: only ACL rules like '+client|pause +keys' are allowed"
+            return 1
+        fi
+        rules+=" $extra"
+    fi
+    printf '%s\n' "$rules"
+}
+
 start_redis() {
-    local dir="${1:?usage: start_redis DIR [PORT]}" port="${2:-}" pid i
+    local dir="${1:?usage: start_redis DIR [PORT]}" port="${2:-}" pid i secret rules
     dir="$(_chorus_abs_dir "$dir")"
     command -v redis-server >/dev/null 2>&1 || { chorus_log "redis-server not found"; return 1; }
     if [[ -z "$port" ]]; then
@@ -314,14 +361,25 @@ start_redis() {
         chorus_log "redis: already running in $dir (pid $pid); stop it first"
         return 1
     fi
+    secret="$(chorus_secret "$dir" redis)" || return 1
+    rules="$(_chorus_redis_acl)" || return 1
+    # The password goes into a private config file, never onto the command line (ps).
+    # `user default off`: a client that does not AUTH as chorus can do nothing (NOAUTH).
+    (
+        umask 077
+        printf '%s\n' "# Written by scripts/lib/services.sh (start_redis) at every start." \
+            "user default off" "user chorus on >$secret $rules" >"$dir/redis.conf.tmp.$$"
+        mv -f "$dir/redis.conf.tmp.$$" "$dir/redis.conf"
+    ) || return 1
+    chmod 600 "$dir/redis.conf"
     rm -f "$dir/redis.pid"
     : >"$dir/redis.log"
-    nohup redis-server --daemonize no --bind 127.0.0.1 --port "$port" --dir "$dir" \
+    nohup redis-server "$dir/redis.conf" --daemonize no --bind 127.0.0.1 --port "$port" --dir "$dir" \
         --save '' --appendonly no --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" \
         >>"$dir/redis.out" 2>&1 </dev/null &
     pid=$!
     for ((i = 0; i < 100; i++)); do
-        if [[ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]]; then
+        if [[ "$(REDISCLI_AUTH="$secret" redis-cli --no-auth-warning --user chorus -h 127.0.0.1 -p "$port" ping 2>/dev/null)" == PONG ]]; then
             break
         fi
         if ! pid_alive "$pid"; then
@@ -336,7 +394,7 @@ start_redis() {
         stop_pid "$pid" 5 redis-server
         return 1
     fi
-    export REDIS_URL="redis://127.0.0.1:$port" REDIS_PID="$pid" REDIS_PORT="$port"
+    export REDIS_URL="redis://chorus:$secret@127.0.0.1:$port" REDIS_PID="$pid" REDIS_PORT="$port"
     env_file_set "$dir/env" REDIS_URL "$REDIS_URL"
     env_file_set "$dir/env" REDIS_PID "$REDIS_PID"
     env_file_set "$dir/env" REDIS_PORT "$REDIS_PORT"
@@ -401,6 +459,12 @@ _chorus_as_pg() {
     fi
 }
 
+# _chorus_pg_trusts DATA: true if DATA/pg_hba.conf has an active `trust` line.
+_chorus_pg_trusts() {
+    _chorus_as_pg grep -qE '^[[:space:]]*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc)[[:space:]].*[[:space:]]trust[[:space:]]*(#.*)?$' \
+        "$1/pg_hba.conf" 2>/dev/null
+}
+
 _chorus_pg_locale() {
     if locale -a 2>/dev/null | grep -iE '^c\.utf-?8$' >/dev/null; then
         echo C.UTF-8
@@ -410,7 +474,7 @@ _chorus_pg_locale() {
 }
 
 start_postgres() {
-    local dir="" port="" fast=0 arg bindir data sock log opts pid locale
+    local dir="" port="" fast=0 arg bindir data sock log opts pid locale secret
     for arg in "$@"; do
         case "$arg" in
             --fast) fast=1 ;;
@@ -443,6 +507,8 @@ start_postgres() {
     fi
     mkdir -p "$sock"
     env_file_set "$dir/env" POSTGRES_SOCK_DIR "$sock"
+    # The password of role chorus (before the chown below: initdb, run as postgres, reads it).
+    secret="$(chorus_secret "$dir" postgres)" || return 1
 
     if _chorus_is_root; then
         id postgres >/dev/null 2>&1 || { chorus_log "user 'postgres' does not exist"; return 1; }
@@ -460,8 +526,8 @@ start_postgres() {
 
     if [[ ! -d "$data" ]]; then
         locale="$(_chorus_pg_locale)"
-        if ! _chorus_as_pg "$bindir/initdb" -D "$data" -U chorus --auth=trust -E UTF8 \
-            --locale="$locale" >"$dir/initdb.log" 2>&1; then
+        if ! _chorus_as_pg "$bindir/initdb" -D "$data" -U chorus --auth=scram-sha-256 \
+            --pwfile="$dir/postgres.secret" -E UTF8 --locale="$locale" >"$dir/initdb.log" 2>&1; then
             chorus_log "initdb failed; see $dir/initdb.log:"
             tail -n 20 "$dir/initdb.log" >&2 || true
             return 1
@@ -481,17 +547,39 @@ start_postgres() {
     fi
     pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)"
 
-    if [[ "$(PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -XtAq \
+    # A data directory made before passwords (initdb --auth=trust): set the password over the
+    # still-trusting connection, then require it (scram-sha-256) from every client.
+    if _chorus_pg_trusts "$data"; then
+        chorus_log "postgres: $data trusts every local client; setting a password for role chorus (scram-sha-256)"
+        if ! PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -Xq -v ON_ERROR_STOP=1 \
+            >/dev/null 2>>"$dir/psql.err" <<<"SET password_encryption = 'scram-sha-256'; ALTER ROLE chorus PASSWORD '$secret';"; then
+            chorus_log "could not set the password of role chorus:"
+            tail -n 5 "$dir/psql.err" >&2 || true
+            return 1
+        fi
+        if ! _chorus_as_pg sed -i -E 's/^([[:space:]]*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc)[[:space:]].*[[:space:]])trust([[:space:]]*(#.*)?)$/\1scram-sha-256\3/' \
+            "$data/pg_hba.conf" || _chorus_pg_trusts "$data" \
+            || ! _chorus_as_pg "$bindir/pg_ctl" -D "$data" reload >>"$dir/pg_ctl.out" 2>&1; then
+            chorus_log "could not switch $data/pg_hba.conf from trust to scram-sha-256"
+            return 1
+        fi
+        sleep 0.2   # the postmaster reloads pg_hba.conf on SIGHUP, asynchronously
+    fi
+
+    if [[ "$(PGPASSWORD="$secret" PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -XtAq \
         -c "SELECT 1 FROM pg_database WHERE datname = 'chorus'" 2>>"$dir/psql.err")" != 1 ]]; then
-        if ! PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -Xq \
+        if ! PGPASSWORD="$secret" PGCONNECT_TIMEOUT=10 /usr/bin/psql -h 127.0.0.1 -p "$port" -U chorus -d postgres -Xq \
             -v ON_ERROR_STOP=1 -c 'CREATE DATABASE chorus' >/dev/null 2>>"$dir/psql.err"; then
             chorus_log "could not create database 'chorus':"
             tail -n 5 "$dir/psql.err" >&2 || true
+            if grep -q 'password authentication failed' "$dir/psql.err" 2>/dev/null; then
+                chorus_log "($dir/postgres.secret does not hold the password of role chorus in $data)"
+            fi
             return 1
         fi
     fi
 
-    export DATABASE_URL="postgres://chorus@127.0.0.1:$port/chorus"
+    export DATABASE_URL="postgres://chorus:$secret@127.0.0.1:$port/chorus"
     export POSTGRES_PID="$pid" POSTGRES_PORT="$port" POSTGRES_DATA="$data"
     env_file_set "$dir/env" DATABASE_URL "$DATABASE_URL"
     env_file_set "$dir/env" POSTGRES_PID "$POSTGRES_PID"

@@ -27,10 +27,10 @@ struct WorkerStore: AsyncParsableCommand {
     @Option(name: .customLong("cluster-status"), help: ArgumentHelp("JSON of 'scripts/cluster status --json' (- for stdin).", valueName: "FILE"))
     var clusterStatus: String
 
-    @Option(name: .customLong("redis-url"), help: "The cluster's Redis (default: the cluster status's).")
+    @Option(name: .customLong("redis-url"), help: "The cluster's Redis (default: $REDIS_URL, else the cluster status's if it is not masked).")
     var redisURL: String?
 
-    @Option(name: .customLong("database-url"), help: "The cluster's Postgres, for the check (default: the cluster status's).")
+    @Option(name: .customLong("database-url"), help: "The cluster's Postgres, for the check (default: $DATABASE_URL, else the cluster status's if it is not masked).")
     var databaseURL: String?
 
     @Option(name: .customLong("cluster-name"), help: "The cluster's CLUSTER_NAME.")

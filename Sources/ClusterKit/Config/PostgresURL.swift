@@ -23,7 +23,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         else {
             throw ConfigError(setting: setting, reason: "expected postgres://user[:password]@host[:port]/database")
         }
-        guard let user = components.user, !user.isEmpty else {
+        // The percent-encoded forms, decoded once (`user`/`password` are decoded already).
+        guard let user = components.percentEncodedUser, !user.isEmpty else {
             throw ConfigError(setting: setting, reason: "the URL names no user")
         }
         let database = String(components.path.drop(while: { $0 == "/" }))
@@ -42,7 +43,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.host = host
         self.port = port
         self.username = user.removingPercentEncoding ?? user
-        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.password = components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 }
         self.database = database
         self.tlsMode = tls
     }

@@ -41,7 +41,12 @@ public final class RedisConnection: Sendable {
         let connection = RedisConnection(channel: channel)
         do {
             if let password = url.password {
-                _ = try await connection.send(["AUTH", .string(password)])
+                if let username = url.username {
+                    // An ACL user (Redis 6+).
+                    _ = try await connection.send(["AUTH", .string(username), .string(password)])
+                } else {
+                    _ = try await connection.send(["AUTH", .string(password)])
+                }
             }
             if url.database != 0 {
                 _ = try await connection.send(["SELECT", .integer(Int64(url.database))])

@@ -1,4 +1,5 @@
 import ClusterKit
+import Foundation
 import LoadKit
 
 /// The parameters of a `worker-store` run.
@@ -27,23 +28,26 @@ public struct WorkerStoreOptions: Sendable {
     public var jsonPath: String?
     public var htmlPath: String?
 
+    /// `redisURL`/`databaseURL` are the options; without one, the URL comes from `environment`
+    /// (`REDIS_URL`, `DATABASE_URL`, which `scripts/loadtest` sets from the cluster's `node.env`),
+    /// else from the cluster status, unless the status masks its password (`***`).
     public init(
         status: ClusterStatus, redisURL: String?, databaseURL: String?, check: Bool, clusterName: String, rooms: Int, users: Int, window: Int,
         payload: Int, warmup: Double, duration: Double, drain: Double, onlyWorkers: [String], progress: Bool, jsonPath: String?,
-        htmlPath: String?
+        htmlPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
-        guard let redis = redisURL ?? status.redis?.url else {
-            throw LoadError.badArgument("no Redis: the cluster status has none (external Redis?): give --redis-url")
-        }
+        let redis = try Self.serverURL(
+            option: redisURL, variable: "REDIS_URL", status: status.redis?.url, environment: environment, what: "Redis", flag: "--redis-url"
+        )
         self.status = status
         do {
-            self.redisURL = try RedisURL(redis, setting: "--redis-url")
-            let database = databaseURL ?? status.postgres?.url
+            self.redisURL = try RedisURL(redis.url, setting: redis.setting)
             if check {
-                guard let database else {
-                    throw LoadError.badArgument("no Postgres to check the stored rows: give --database-url, or --no-check")
-                }
-                self.databaseURL = try PostgresURL(database, setting: "--database-url")
+                let database = try Self.serverURL(
+                    option: databaseURL, variable: "DATABASE_URL", status: status.postgres?.url, environment: environment,
+                    what: "Postgres (to check the stored rows; or --no-check)", flag: "--database-url"
+                )
+                self.databaseURL = try PostgresURL(database.url, setting: database.setting)
             }
         } catch let error as LoadError {
             throw error
@@ -68,5 +72,27 @@ public struct WorkerStoreOptions: Sendable {
         self.progress = progress
         self.jsonPath = jsonPath
         self.htmlPath = htmlPath
+    }
+
+    /// The URL of a server: the option, else the environment variable, else the cluster status's if
+    /// it is not masked; with the setting it came from, for errors.
+    static func serverURL(
+        option: String?, variable: String, status: String?, environment: [String: String], what: String, flag: String
+    ) throws -> (url: String, setting: String) {
+        if let option, !option.isEmpty { return (option, flag) }
+        if let value = environment[variable], !value.isEmpty { return (value, variable) }
+        if let status, !status.isEmpty {
+            guard !status.contains("***") else {
+                throw LoadError.badArgument(
+                    "the cluster status masks the password of \(what) (\(status)): give \(flag) or set \(variable) "
+                        + "(scripts/cluster keeps both in .run/cluster/node.env, mode 0600; scripts/loadtest sets them from it)"
+                )
+            }
+            return (status, "the cluster status's \(what) URL")
+        }
+        throw LoadError.badArgument(
+            "no \(what): the cluster status has none (external server?): give \(flag) or set \(variable) "
+                + "(scripts/cluster keeps both in .run/cluster/node.env, mode 0600)"
+        )
     }
 }

@@ -11,6 +11,8 @@ public final class RawWebSocket: @unchecked Sendable {
     private let fd: Int32
     /// The HTTP status line and headers of the upgrade answer.
     public let responseHead: String
+    /// Bytes of a frame that `readTexts` read only in part (the rest comes with the next read).
+    private var partial: [UInt8] = []
 
     /// Connects and sends an upgrade request for `path`; `receiveBuffer` shrinks the socket's
     /// receive buffer (so that a client that does not read fills up quickly).
@@ -137,7 +139,7 @@ public final class RawWebSocket: @unchecked Sendable {
     /// payloads of the text frames.
     public func readTexts(for timeout: Duration) -> [String] {
         let deadline = ContinuousClock.now + timeout
-        var data: [UInt8] = []
+        var data = partial
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var wait = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
@@ -152,6 +154,7 @@ public final class RawWebSocket: @unchecked Sendable {
         }
         var texts: [String] = []
         var index = 0
+        var frameStart = 0
         while index + 2 <= data.count {
             let opcode = data[index] & 0x0F
             var length = Int(data[index + 1] & 0x7F)
@@ -163,7 +166,9 @@ public final class RawWebSocket: @unchecked Sendable {
             guard index + length <= data.count else { break }
             if opcode == 0x1 { texts.append(String(decoding: data[index..<index + length], as: UTF8.self)) }
             index += length
+            frameStart = index
         }
+        partial = Array(data[frameStart...])
         return texts
     }
 
@@ -187,6 +192,11 @@ public final class RawWebSocket: @unchecked Sendable {
             index += length
         }
         return nil
+    }
+
+    /// Closes the socket now (no close frame), as a client that goes away does.
+    public func closeNow() {
+        shutdown(fd, Int32(SHUT_RDWR))
     }
 
     deinit {

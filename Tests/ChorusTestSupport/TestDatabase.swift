@@ -23,13 +23,15 @@ public enum TestDatabase {
     }
 
     /// Inserts messages `seqs` in `room` from `user` and sets the room's `last_seq` to the highest.
-    public static func insertMessages(room: Int64, user: Int64, username: String, seqs: ClosedRange<Int64>) async throws {
+    public static func insertMessages(
+        room: Int64, user: Int64, username: String, seqs: ClosedRange<Int64>, padding: Int = 0
+    ) async throws {
         try await withConnection { connection in
             let logger = Logger(label: "test.db")
             try await connection.query(
                 """
                 INSERT INTO messages (room_id, seq, user_id, username, content, client_msg_id)
-                SELECT \(room), s, \(user), \(username), 'message ' || s, 'c-' || s
+                SELECT \(room), s, \(user), \(username), repeat('x', \(padding)::int) || 'message ' || s, 'c-' || s
                 FROM generate_series(\(seqs.lowerBound)::bigint, \(seqs.upperBound)::bigint) AS s
                 """,
                 logger: logger

@@ -108,6 +108,15 @@ struct InProcessCluster: Sendable {
         ).status
     }
 
+    /// The value of a gateway metric without labels (from `/metrics`), nil if it is not there.
+    func metric(_ name: String) async throws -> Double? {
+        let body = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+        for line in body.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
     /// A WebSocket client of the gateway.
     func connect(token: String) async throws -> ChatClient {
         try await ChatClient(port: gatewayPort, token: token)

@@ -42,6 +42,9 @@ public struct GatewayConfig: Sendable {
     public var rateLimitPerSecond: Double
     /// ... and in a burst (`WS_RATE_BURST`, default 100); beyond that, `rate_limited`.
     public var rateLimitBurst: Double
+    /// Joins of one connection whose answer or history replay is still coming
+    /// (`WS_MAX_JOINS_IN_PROGRESS`, default 16); beyond, a join gets `rate_limited`.
+    public var maxJoinsInProgress: Int
     /// New WebSocket connections admitted per second, sustained (`WS_ACCEPT_PER_SEC`, default 2000)
     /// and in a burst (`WS_ACCEPT_BURST`, default 4000); beyond, the upgrade gets 503 + `Retry-After`.
     public var acceptPerSecond: Double
@@ -91,6 +94,7 @@ public struct GatewayConfig: Sendable {
         flushInterval: Duration = .zero,
         rateLimitPerSecond: Double = 50,
         rateLimitBurst: Double = 100,
+        maxJoinsInProgress: Int = 16,
         requestTimeout: Duration = .seconds(5),
         acceptPerSecond: Double = 2_000,
         acceptBurst: Double = 4_000,
@@ -124,6 +128,7 @@ public struct GatewayConfig: Sendable {
         self.flushInterval = flushInterval
         self.rateLimitPerSecond = rateLimitPerSecond
         self.rateLimitBurst = rateLimitBurst
+        self.maxJoinsInProgress = maxJoinsInProgress
         self.requestTimeout = requestTimeout
         self.acceptPerSecond = acceptPerSecond
         self.acceptBurst = acceptBurst
@@ -174,6 +179,7 @@ public struct GatewayConfig: Sendable {
             flushInterval: .milliseconds(try source.int("WS_FLUSH_INTERVAL_MS", default: 0, in: 0...1_000)),
             rateLimitPerSecond: Double(try source.int("WS_RATE_PER_SEC", default: 50, in: 1...1_000_000)),
             rateLimitBurst: Double(try source.int("WS_RATE_BURST", default: 100, in: 1...1_000_000)),
+            maxJoinsInProgress: try source.int("WS_MAX_JOINS_IN_PROGRESS", default: 16, in: 1...100_000),
             requestTimeout: try source.milliseconds("REQUEST_TIMEOUT_MS", default: 5_000, in: 100...120_000),
             acceptPerSecond: Double(try source.int("WS_ACCEPT_PER_SEC", default: 2_000, in: 1...10_000_000)),
             acceptBurst: Double(try source.int("WS_ACCEPT_BURST", default: 4_000, in: 1...10_000_000)),

@@ -99,7 +99,9 @@ struct GatewayComponents: Sendable {
             authenticator: authenticator, admission: Admission(rate: config.acceptPerSecond, burst: config.acceptBurst),
             registry: registry, loopWriters: loopWriters,
             services: ChatSession.Services(
-                workers: workers, hub: hub, history: PostgresRoomStore(database: database), registry: registry, logger: logger
+                workers: workers, hub: hub, history: PostgresRoomStore(database: database), registry: registry,
+                maxJoinsInProgress: config.maxJoinsInProgress,
+                replayedRows: metrics.makeCounter(name: "chorus_gateway_replay_messages_total"), logger: logger
             ),
             protocolConfiguration: protocolConfiguration, outboundBufferBytes: config.outboundBufferBytes,
             ratePerSecond: config.rateLimitPerSecond, rateBurst: config.rateLimitBurst

@@ -1,6 +1,7 @@
 import ClusterKit
 import Foundation
 import Logging
+import Prometheus
 import NIOCore
 import NIOWebSocket
 
@@ -17,13 +18,22 @@ struct ChatSession: Sendable {
         let hub: RoomHub
         let history: PostgresRoomStore
         let registry: ConnectionRegistry
+        /// Joins of one connection still waiting for their answer or replay.
+        let maxJoinsInProgress: Int
+        /// Messages replayed from Postgres (`chorus_gateway_replay_messages_total`).
+        let replayedRows: Prometheus.Counter
         let logger: Logger
 
-        init(workers: WorkerClient, hub: RoomHub, history: PostgresRoomStore, registry: ConnectionRegistry, logger: Logger) {
+        init(
+            workers: WorkerClient, hub: RoomHub, history: PostgresRoomStore, registry: ConnectionRegistry,
+            maxJoinsInProgress: Int, replayedRows: Prometheus.Counter, logger: Logger
+        ) {
             self.workers = workers
             self.hub = hub
             self.history = history
             self.registry = registry
+            self.maxJoinsInProgress = maxJoinsInProgress
+            self.replayedRows = replayedRows
             self.logger = logger
         }
     }
@@ -126,9 +136,14 @@ struct ChatSession: Sendable {
         if let membership = connection.membership(of: roomID), membership != .closed {
             return reject(.init(code: .badRequest, message: "already joined to room \(roomID)", ref: ClientFrameType.join.rawValue))
         }
+        // Each join costs a task, the owner's answer and maybe a replay: a client has a few at once.
+        guard connection.beginJoin(limit: services.maxJoinsInProgress) else {
+            return reject(.init(code: .rateLimited, message: "too many joins in progress, wait for their answers", ref: ClientFrameType.join.rawValue))
+        }
         connection.setMembership(.joining, of: roomID)
         Task {
             await completeJoin(roomID, sinceSeq: sinceSeq)
+            connection.endJoin()
         }
     }
 
@@ -145,12 +160,12 @@ struct ChatSession: Sendable {
             ?? WorkerClient.noAnswer
         switch result {
         case .joined(let lastSeq, let replay):
-            guard connection.membership(of: roomID) == .joining else {
-                // Left (or closed) while joining: undo the presence the owner just counted.
+            /// Left (or closed) while joining: undo the presence the owner just counted.
+            func undo() {
                 hub.removeMember(roomID, connection)
                 _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
-                return
             }
+            guard connection.membership(of: roomID) == .joining else { return undo() }
             connection.send(ServerFrame.joined(roomID: roomID, lastSeq: lastSeq))
             if let sinceSeq, sinceSeq < lastSeq {
                 if let replay {
@@ -160,7 +175,8 @@ struct ChatSession: Sendable {
                     return fail(.unavailable, "history is unavailable, retry the join")
                 }
             }
-            connection.setMembership(.joined, of: roomID)
+            // Joined, unless it left or went meanwhile (checked and set at once).
+            guard connection.promote(roomID) else { return undo() }
             hub.completeJoin(roomID, connection, lastSeq: lastSeq)
         case .failed(let code, let message):
             fail(code, message)
@@ -169,29 +185,40 @@ struct ChatSession: Sendable {
         }
     }
 
-    /// Sends messages `(after, upTo]` from Postgres, page by page.
+    /// Rows of one history page: with the replay budget (half of `WS_OUTBOUND_BUFFER_BYTES`),
+    /// what a replay holds for a client that does not read.
+    static let replayPageRows = 256
+
+    /// Sends messages `(after, upTo]` from Postgres, page by page. The next page is read only
+    /// once the socket has taken the last one (back-pressure); each page after the first costs a
+    /// token of the client's frame rate (it waits for one); the replay stops when the client
+    /// leaves or goes. A client that stops reading is closed by its socket (4008).
     private func replayFromHistory(_ roomID: Int64, after: Int64, upTo: Int64) async -> Bool {
         var cursor = after
+        var first = true
         while cursor < upTo {
-            // The connection left (or went): stop reading for it.
             guard connection.membership(of: roomID) == .joining else { return true }
-            // Back-pressure: the next page waits until the client has read most of the last
-            // one. A client that stops reading is closed (4008) by its ping timeout, not here.
-            var waited = 0
-            while !connection.isWritable {
-                guard connection.membership(of: roomID) == .joining else { return true }
-                // Not read for 30 s: the join fails (`unavailable`) rather than skip messages.
-                guard waited < 600 else { return false }
-                try? await Task.sleep(for: .milliseconds(50))
-                waited += 1
+            if !first {
+                let wait = connection.takeOrWait(now: Self.uptimeSeconds())
+                if wait > 0 {
+                    try? await Task.sleep(for: .seconds(min(wait, 1)))
+                    continue
+                }
             }
-            guard let page = try? await history.messages(roomID: roomID, afterSeq: cursor, beforeSeq: upTo + 1, limit: 500),
+            first = false
+            guard let page = try? await history.messages(roomID: roomID, afterSeq: cursor, beforeSeq: upTo + 1, limit: Self.replayPageRows),
                 !page.isEmpty
             else { return cursor >= upTo }
-            for record in page { connection.send(ServerFrame.message(record.chatMessage)) }
+            services.replayedRows.increment(by: Int64(page.count))
+            // The connection ended: stop reading for it.
+            guard await connection.sendReplay(page.map { ServerFrame.message($0.chatMessage) }) else { return true }
             cursor = page[page.count - 1].seq
         }
         return true
+    }
+
+    private static func uptimeSeconds() -> Double {
+        Double(NIODeadline.now().uptimeNanoseconds) / 1e9
     }
 }
 

@@ -19,14 +19,21 @@ final class ClientConnection: Sendable {
     /// The connection's handler, the target of `writer`'s batches.
     let socket: WebSocketHandler
     private let rooms = Mutex<[Int64: Membership]>([:])
-    private let limiter: Mutex<TokenBucket>
+    private let limits: Mutex<Limits>
+
+    /// What one client may use: its frame rate, and joins whose answer or replay is still
+    /// coming (`WS_MAX_JOINS_IN_PROGRESS`). One lock for both.
+    private struct Limits {
+        var bucket: TokenBucket
+        var joinsInProgress = 0
+    }
 
     /// `socket` is the connection's handler, already in (or about to join) its channel's pipeline
     /// on `writer`'s event loop.
     init(id: UInt64, identity: Identity, rate: Double, burst: Double, socket: WebSocketHandler, writer: LoopWriter) {
         self.id = id
         self.identity = identity
-        self.limiter = Mutex(TokenBucket(rate: rate, burst: burst))
+        self.limits = Mutex(Limits(bucket: TokenBucket(rate: rate, burst: burst)))
         self.socket = socket
         self.writer = writer
     }
@@ -42,13 +49,36 @@ final class ClientConnection: Sendable {
         writer.close(socket, code: code, reason: reason)
     }
 
-    /// Whether the socket's outbound queue is below its high-water mark (or back under its low
-    /// one after it went over): what a history replay waits for between pages.
-    var isWritable: Bool { socket.outboundWritable.load(ordering: .relaxed) }
+    /// Queues a page of history behind the frames sent before, and returns once the socket has
+    /// room for the next page (`WebSocketHandler.writeReplay`); `false` if the connection ended.
+    func sendReplay(_ payloads: [ByteBuffer]) async -> Bool {
+        let done = writer.loop.makePromise(of: Bool.self)
+        writer.replay(payloads, to: socket, done: done)
+        return (try? await done.futureResult.get()) ?? false
+    }
 
     /// Takes a rate-limit token at `now` (seconds).
     func allow(now: Double) -> Bool {
-        limiter.withLock { $0.take(now: now) }
+        limits.withLock { $0.bucket.take(now: now) }
+    }
+
+    /// Seconds until a token is free at `now` (0: one is), taking it if one is: a replay's pages
+    /// are paid from the same budget as the client's frames.
+    func takeOrWait(now: Double) -> Double {
+        limits.withLock { $0.bucket.take(now: now) ? 0 : $0.bucket.wait(now: now) }
+    }
+
+    /// Counts a join in progress; `false` (not counted) when `limit` are already.
+    func beginJoin(limit: Int) -> Bool {
+        limits.withLock { limits in
+            guard limits.joinsInProgress < limit else { return false }
+            limits.joinsInProgress += 1
+            return true
+        }
+    }
+
+    func endJoin() {
+        limits.withLock { $0.joinsInProgress -= 1 }
     }
 
     func membership(of roomID: Int64) -> Membership? {
@@ -61,6 +91,15 @@ final class ClientConnection: Sendable {
         rooms.withLock { rooms in
             defer { rooms[roomID] = membership }
             return rooms[roomID]
+        }
+    }
+
+    /// `joining` becomes `joined`; `false` (nothing changed) if it is no longer joining.
+    func promote(_ roomID: Int64) -> Bool {
+        rooms.withLock { rooms in
+            guard rooms[roomID] == .joining else { return false }
+            rooms[roomID] = .joined
+            return true
         }
     }
 

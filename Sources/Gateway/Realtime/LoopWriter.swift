@@ -24,6 +24,8 @@ final class LoopWriter: Sendable {
         case fanout(ByteBuffer, [WebSocketHandler])
         /// Write nothing more after the frames before; then close with this code.
         case close(WebSocketHandler, code: CloseCode, reason: String)
+        /// A page of history for one socket, written as its replay budget allows (`writeReplay`).
+        case replay([ByteBuffer], WebSocketHandler, done: EventLoopPromise<Bool>)
     }
 
     let loop: any EventLoop
@@ -53,6 +55,13 @@ final class LoopWriter: Sendable {
         append(.close(socket, code: code, reason: reason))
     }
 
+    /// Queues a page of history (JSON payloads) for `socket`, after the frames appended before;
+    /// `done` succeeds once the socket has taken the whole page into its replay queue's budget,
+    /// with `false` when the connection ends first.
+    func replay(_ payloads: [ByteBuffer], to socket: WebSocketHandler, done: EventLoopPromise<Bool>) {
+        append(.replay(payloads, socket, done: done))
+    }
+
     private func append(_ item: Item) {
         let first = batch.withLock { batch in
             batch.append(item)
@@ -80,6 +89,9 @@ final class LoopWriter: Sendable {
             case .close(let socket, let code, let reason):
                 if socket.needsFlush { socket.flush() }
                 socket.close(code: code, reason: reason)
+            case .replay(let payloads, let socket, let done):
+                if socket.needsFlush { socket.flush() }
+                socket.writeReplay(payloads, done: done)
             }
         }
         for item in items {
@@ -88,7 +100,7 @@ final class LoopWriter: Sendable {
                 if socket.needsFlush { socket.flush() }
             case .fanout(_, let sockets):
                 for socket in sockets where socket.needsFlush { socket.flush() }
-            case .close:
+            case .close, .replay:
                 break
             }
         }

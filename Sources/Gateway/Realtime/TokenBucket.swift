@@ -20,4 +20,10 @@ struct TokenBucket {
         tokens -= 1
         return true
     }
+
+    /// Seconds from `now` until the next token (after a failed `take` at `now`).
+    func wait(now: Double) -> Double {
+        guard tokens < 1 else { return 0 }
+        return rate > 0 ? (1 - tokens) / rate : .infinity
+    }
 }

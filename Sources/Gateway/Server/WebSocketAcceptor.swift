@@ -73,7 +73,7 @@ struct WebSocketAcceptor: Sendable {
             configuration: protocolConfiguration, now: now, expiresAt: Self.deadline(ofUnixSeconds: admitted.identity.expiresAt, now: now)
         )
         let writer = loopWriters.writer(for: channel.eventLoop)
-        let handler = WebSocketHandler(machine: machine, timer: writer.timer)
+        let handler = WebSocketHandler(machine: machine, timer: writer.timer, replayBudget: max(1, outboundBufferBytes / 2))
         let connection = ClientConnection(
             id: admitted.id, identity: admitted.identity, rate: ratePerSecond, burst: rateBurst, socket: handler, writer: writer
         )

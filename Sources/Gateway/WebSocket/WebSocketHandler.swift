@@ -41,15 +41,21 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Whether the channel is below its high-water mark (kept from `channelWritabilityChanged`,
     /// so that a write does not ask the channel).
     private var writable = true
-    /// `writable`, readable from any thread: a history replay waits on it between pages
-    /// (back-pressure) instead of overflowing the client's buffer.
-    let outboundWritable = Atomic<Bool>(true)
     /// The connection failed or its close was answered: input is read and dropped until the client closes.
     private var draining = false
+    /// History frames waiting for the socket; only while a replay writes (one word otherwise).
+    private var replay: ReplayQueue?
+    /// Bytes of history that may wait in the channel at once: replays take at most this share of
+    /// the outbound buffer, so live traffic keeps the rest (`WS_OUTBOUND_BUFFER_BYTES` / 2).
+    let replayBudget: Int
+    /// A replay that cannot write for this long (the client stopped reading) closes with 4008.
+    let replayStallTimeout: TimeAmount
 
-    init(machine: WebSocketStateMachine, timer: LoopTimer) {
+    init(machine: WebSocketStateMachine, timer: LoopTimer, replayBudget: Int = 512 * 1024, replayStallTimeout: TimeAmount = .seconds(30)) {
         self.machine = machine
         self.timer = timer
+        self.replayBudget = max(1, replayBudget)
+        self.replayStallTimeout = replayStallTimeout
     }
 
     private var allocator: ByteBufferAllocator { ServerFrames.allocator }
@@ -59,18 +65,17 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         writable = context.channel.isWritable
-        outboundWritable.store(writable, ordering: .relaxed)
         timer.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         timer.remove(self)
+        endReplay()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         writable = context.channel.isWritable
-        outboundWritable.store(writable, ordering: .relaxed)
         context.fireChannelWritabilityChanged()
     }
 
@@ -113,6 +118,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         machine.channelClosed()
         timer.remove(self)
+        endReplay()
         let session = self.session
         self.session = nil
         session?.ended()
@@ -147,6 +153,73 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         perform(machine.closeRequested(.init(code: code, reason: reason), now: now, timeout: grace), context: context, now: now)
     }
 
+    // MARK: History replay (event loop only)
+
+    /// Queues a page of history (JSON payloads) behind what was written before. The frames go to
+    /// the channel while less than `replayBudget` bytes of history wait there, the rest as the
+    /// socket takes them: a replay never pushes a reading client over its high-water mark, and
+    /// one that does not read holds at most a page and the budget. `done` succeeds once the last
+    /// frame is in the channel, or with `false` when the connection ends first.
+    func writeReplay(_ payloads: [ByteBuffer], done: EventLoopPromise<Bool>) {
+        guard machine.isOpen, context != nil else { return done.succeed(false) }
+        guard !payloads.isEmpty else { return done.succeed(true) }
+        let queue = replay ?? ReplayQueue()
+        replay = queue
+        for (index, payload) in payloads.enumerated() {
+            queue.frames.append((ServerFrames.text(payload, allocator: allocator), index == payloads.count - 1 ? done : nil))
+        }
+        pumpReplay()
+    }
+
+    private func pumpReplay() {
+        guard let context, let queue = replay else { return }
+        queue.pumpScheduled = false
+        guard machine.isOpen else { return endReplay() }
+        var wrote = false
+        while queue.inFlight < replayBudget, let next = queue.frames.popFirst() {
+            let size = next.frame.readableBytes
+            queue.inFlight += size
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in self.replayWritten(size) }
+            context.write(wrapOutboundOut(next.frame), promise: written)
+            next.pageDone?.succeed(true)
+            wrote = true
+        }
+        if queue.frames.isEmpty {
+            queue.stall?.cancel()
+            queue.stall = nil
+            if queue.inFlight == 0 { replay = nil }
+        } else if wrote || queue.stall == nil {
+            queue.stall?.cancel()
+            queue.stall = context.eventLoop.scheduleTask(in: replayStallTimeout) {
+                self.close(code: .slowConsumer, reason: "slow consumer: history replay not read")
+            }
+        }
+        if wrote { flush() }
+    }
+
+    /// A history frame left the channel: room for the next ones (pumped in a task of their own,
+    /// not inside the flush that wrote this one).
+    private func replayWritten(_ size: Int) {
+        guard let queue = replay else { return }
+        queue.inFlight -= size
+        if queue.frames.isEmpty {
+            if queue.inFlight == 0 { replay = nil }
+            return
+        }
+        guard !queue.pumpScheduled, let context else { return }
+        queue.pumpScheduled = true
+        context.eventLoop.execute { self.pumpReplay() }
+    }
+
+    /// The connection ends: pending pages are dropped and their replays told so.
+    private func endReplay() {
+        guard let queue = replay else { return }
+        replay = nil
+        queue.stall?.cancel()
+        while let next = queue.frames.popFirst() { next.pageDone?.succeed(false) }
+    }
+
     // MARK: Actions
 
     private func perform(_ action: WebSocketStateMachine.Action, context: ChannelHandlerContext, now: NIODeadline) {
@@ -172,6 +245,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         case .closeConnection(let close):
             unflushed = 0
             timer.remove(self)
+            endReplay()
             guard let close else { return context.close(promise: nil) }
             // The close frame, then FIN once it is written; the client answers by closing its side
             // (`inputClosed`). Closing at once instead would reset the connection if unread input
@@ -192,4 +266,15 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         guard let context, let next = machine.nextDeadline, now >= next else { return }
         perform(machine.timerFired(now: now), context: context, now: now)
     }
+}
+
+/// The history frames of a socket's replays that wait for room (`WebSocketHandler.writeReplay`).
+private final class ReplayQueue {
+    /// Frames not yet in the channel; the last of each page carries the page's promise.
+    var frames = CircularBuffer<(frame: ByteBuffer, pageDone: EventLoopPromise<Bool>?)>()
+    /// Bytes of history handed to the channel and not yet written to the socket.
+    var inFlight = 0
+    var pumpScheduled = false
+    /// Closes the connection if the replay makes no progress for `replayStallTimeout`.
+    var stall: Scheduled<Void>?
 }

@@ -41,6 +41,27 @@ public final class RawWebSocket: @unchecked Sendable {
         responseHead = String(decoding: head, as: UTF8.self)
     }
 
+    /// `init`, on a thread of its own (see `offThePool`): for a gateway in the test's process.
+    public static func open(
+        port: Int, path: String, headers: [String: String] = [:], receiveBuffer: Int32? = nil
+    ) async throws -> RawWebSocket {
+        try await offThePool { try RawWebSocket(port: port, path: path, headers: headers, receiveBuffer: receiveBuffer) }
+    }
+
+    /// `readTexts`, on a thread of its own (see `offThePool`).
+    public func texts(for timeout: Duration) async -> [String] {
+        (try? await Self.offThePool { self.readTexts(for: timeout) }) ?? []
+    }
+
+    /// Runs blocking socket calls on a new thread. A gateway running in the test's own process
+    /// shares the cooperative threads (two on two cores) with the test: a test blocked in `recv`
+    /// there would starve the very gateway it waits for.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     /// A TCP connection to `port` that sends nothing at all (not even a request head).
     public static func silent(port: Int) throws -> RawWebSocket {
         try RawWebSocket(port: port, silent: true)

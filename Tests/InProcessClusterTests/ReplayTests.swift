@@ -17,7 +17,7 @@ import Testing
             let room = try await cluster.createRoom(token: alice.token)
             try await TestDatabase.insertMessages(room: room, user: alice.id, username: alice.username, seqs: 1...20_000, padding: 200)
             for _ in 0..<10 {
-                let socket = try RawWebSocket(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)", receiveBuffer: 4096)
+                let socket = try await RawWebSocket.open(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)", receiveBuffer: 4096)
                 #expect(socket.status == 101)
                 socket.sendText(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
                 try await Task.sleep(for: .milliseconds(50))
@@ -37,7 +37,7 @@ import Testing
             let room = try await cluster.createRoom(token: alice.token)
             let count: Int64 = 20_000
             try await TestDatabase.insertMessages(room: room, user: alice.id, username: alice.username, seqs: 1...count, padding: 1_000)
-            let socket = try RawWebSocket(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)", receiveBuffer: 4096)
+            let socket = try await RawWebSocket.open(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)", receiveBuffer: 4096)
             #expect(socket.status == 101)
             socket.sendText(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
             try await Task.sleep(for: .seconds(3))
@@ -47,7 +47,7 @@ import Testing
             var seqs: [Int64] = []
             let deadline = ContinuousClock.now + .seconds(60)
             while seqs.count < count, ContinuousClock.now < deadline {
-                for text in socket.readTexts(for: .milliseconds(500)) {
+                for text in await socket.texts(for: .milliseconds(500)) {
                     let frame = JSON(ByteBuffer(string: text))
                     if frame["type"].string == "message", let seq = frame["seq"].int { seqs.append(seq) }
                 }
@@ -67,14 +67,14 @@ import Testing
             for room in rooms {
                 try await TestDatabase.insertMessages(room: room, user: alice.id, username: alice.username, seqs: 1...20_000)
             }
-            let socket = try RawWebSocket(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)")
+            let socket = try await RawWebSocket.open(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)")
             for room in rooms { socket.sendText(#"{"type":"join","room_id":\#(room),"since_seq":0}"#) }
             socket.sendText(#"{"type":"join","room_id":\#(third)}"#)
             var errors: [String] = []
             var messages = 0
             let deadline = ContinuousClock.now + .seconds(3)
             while ContinuousClock.now < deadline {
-                for text in socket.readTexts(for: .milliseconds(500)) {
+                for text in await socket.texts(for: .milliseconds(500)) {
                     let frame = JSON(ByteBuffer(string: text))
                     if frame["type"].string == "error", let code = frame["code"].string { errors.append(code) }
                     if frame["type"].string == "message" { messages += 1 }
@@ -96,14 +96,14 @@ import Testing
             let room = try await cluster.createRoom(token: alice.token)
             let count: Int64 = 20_000
             try await TestDatabase.insertMessages(room: room, user: alice.id, username: alice.username, seqs: 1...count)
-            let socket = try RawWebSocket(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)")
+            let socket = try await RawWebSocket.open(port: cluster.gatewayPort, path: "/v1/ws?token=\(alice.token)")
             #expect(socket.status == 101)
             socket.sendText(#"{"type":"join","room_id":\#(room),"since_seq":0}"#)
             try await Task.sleep(for: .seconds(2))
             var seqs: [Int64] = []
             let deadline = ContinuousClock.now + .seconds(60)
             while seqs.count < count, ContinuousClock.now < deadline {
-                for text in socket.readTexts(for: .milliseconds(500)) {
+                for text in await socket.texts(for: .milliseconds(500)) {
                     let frame = JSON(ByteBuffer(string: text))
                     if frame["type"].string == "message", let seq = frame["seq"].int { seqs.append(seq) }
                 }

@@ -45,9 +45,11 @@ import Testing
         }
     }
 
-    func login(_ cluster: InProcessCluster, _ username: String, _ password: String) async throws -> HTTPResponse.Status {
-        try await cluster.client.execute(
-            uri: "/v1/auth/login", method: .post, headers: [.contentType: "application/json"],
+    func login(_ cluster: InProcessCluster, _ username: String, _ password: String, forwardedFor: String? = nil) async throws -> HTTPResponse.Status {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let forwardedFor { headers[ForwardedAddressMiddleware.forwardedFor] = forwardedFor }
+        return try await cluster.client.execute(
+            uri: "/v1/auth/login", method: .post, headers: headers,
             body: ByteBuffer(string: #"{"username":"\#(username)","password":"\#(password)"}"#)
         ).status
     }
@@ -70,6 +72,28 @@ import Testing
             _ = try await cluster.register("alice")  // one attempt of the 6
             for index in 0..<5 { #expect(try await login(cluster, "nobody\(index)", "wrong-password") == .unauthorized) }
             #expect(try await login(cluster, "nobody9", "wrong-password") == .tooManyRequests)
+        }
+    }
+
+    /// Behind a trusted balancer (here the test itself, on 127.0.0.1), each forwarded address has
+    /// its own budget: the balancer's address is not one client.
+    @Test func behindATrustedProxy_theForwardedAddressIsCounted() async throws {
+        try await InProcessCluster.run(environment: ["LOGIN_PER_ADDRESS_PER_MIN": "3", "TRUSTED_PROXIES": "127.0.0.1"]) { (cluster: InProcessCluster) async throws in
+            for _ in 0..<3 { #expect(try await login(cluster, "nobody", "wrong-password", forwardedFor: "203.0.113.7") == .unauthorized) }
+            #expect(try await login(cluster, "nobody", "wrong-password", forwardedFor: "203.0.113.7") == .tooManyRequests)
+            // A client that adds its own header: the balancer appends the real address last.
+            #expect(try await login(cluster, "nobody", "wrong-password", forwardedFor: "198.51.100.1, 203.0.113.8") == .unauthorized)
+            #expect(try await login(cluster, "nobody", "wrong-password", forwardedFor: "203.0.113.7, 203.0.113.9") == .unauthorized)
+        }
+    }
+
+    /// From a peer that is not a trusted proxy, `X-Forwarded-For` changes nothing.
+    @Test func withoutTrustedProxies_aForwardedAddressIsIgnored() async throws {
+        try await InProcessCluster.run(environment: ["LOGIN_PER_ADDRESS_PER_MIN": "3"]) { (cluster: InProcessCluster) async throws in
+            for index in 0..<3 {
+                #expect(try await login(cluster, "nobody", "wrong-password", forwardedFor: "203.0.113.\(index)") == .unauthorized)
+            }
+            #expect(try await login(cluster, "nobody", "wrong-password", forwardedFor: "203.0.113.99") == .tooManyRequests)
         }
     }
 

@@ -12,6 +12,9 @@ public struct GatewayConfig: Sendable {
     public var maxBodyBytes: Int
     /// Origins allowed by CORS (`CORS_ALLOWED_ORIGINS`, comma-separated, `*` for any; default `*`).
     public var corsAllowedOrigins: [String]
+    /// Load balancers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`, addresses or
+    /// CIDR blocks; default none): per-address limits then count the forwarded address.
+    public var trustedProxies: TrustedProxies
     /// scrypt cost as log2(N) (`SCRYPT_LOG2N`, default 17, i.e. N = 131072, r = 8, p = 1: OWASP's
     /// guidance; each hash holds 128 MiB while it runs).
     public var scryptLog2N: Int
@@ -84,6 +87,7 @@ public struct GatewayConfig: Sendable {
         tokenTTL: Duration = .seconds(86_400),
         maxBodyBytes: Int = 65_536,
         corsAllowedOrigins: [String] = ["*"],
+        trustedProxies: TrustedProxies = .none,
         scryptLog2N: Int = 17,
         maxPendingPasswordHashes: Int = 64,
         loginPerAddressPerMinute: Int = 30,
@@ -118,6 +122,7 @@ public struct GatewayConfig: Sendable {
         self.tokenTTL = tokenTTL
         self.maxBodyBytes = maxBodyBytes
         self.corsAllowedOrigins = corsAllowedOrigins
+        self.trustedProxies = trustedProxies
         self.scryptLog2N = scryptLog2N
         self.maxPendingPasswordHashes = maxPendingPasswordHashes
         self.loginPerAddressPerMinute = loginPerAddressPerMinute
@@ -169,6 +174,7 @@ public struct GatewayConfig: Sendable {
             tokenTTL: .seconds(try source.int("TOKEN_TTL_SECONDS", default: 86_400, in: 60...31_536_000)),
             maxBodyBytes: try source.int("MAX_BODY_BYTES", default: 65_536, in: 1_024...16_777_216),
             corsAllowedOrigins: source.list("CORS_ALLOWED_ORIGINS", default: ["*"]),
+            trustedProxies: try TrustedProxies(source.list("TRUSTED_PROXIES", default: [])),
             scryptLog2N: try source.int("SCRYPT_LOG2N", default: 17, in: 10...20),
             maxPendingPasswordHashes: try source.int("MAX_PENDING_PASSWORD_HASHES", default: 64, in: 1...100_000),
             loginPerAddressPerMinute: try source.int("LOGIN_PER_ADDRESS_PER_MIN", default: 30, in: 1...1_000_000),

@@ -117,6 +117,7 @@ struct GatewayComponents: Sendable {
 
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ForwardedAddressMiddleware(trusted: config.trustedProxies))
         router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
         router.add(middleware: MetricsMiddleware())
 

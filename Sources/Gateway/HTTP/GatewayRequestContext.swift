@@ -6,9 +6,9 @@ struct GatewayRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// The verified caller, set by `AuthMiddleware` on authenticated routes.
     var identity: Identity?
-    /// The client's IP address as the socket sees it (behind a load balancer: the balancer's,
-    /// until the forwarded address is trusted).
-    let clientAddress: String?
+    /// The client's IP address: the socket's peer, or behind a trusted load balancer the address
+    /// it forwards (`ForwardedAddressMiddleware`).
+    var clientAddress: String?
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

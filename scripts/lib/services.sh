@@ -18,7 +18,13 @@
 #   start_postgres DIR [PORT] [--fast]  private postgres, scram-sha-256 password for role `chorus`
 #                                     in DIR/postgres.secret; exports DATABASE_URL POSTGRES_PID
 #                                     POSTGRES_PORT POSTGRES_DATA
+#                                     (as root, when user postgres cannot reach DIR, its data
+#                                     lives in /var/lib/chorus/postgres-<hash of DIR>, recorded
+#                                     as POSTGRES_HOME in DIR/env)
 #   stop_postgres DIR                 stop it (idempotent)
+#   postgres_pidfile DIR              its postmaster.pid (postgres_data_dir DIR: its data dir)
+#   purge_postgres_homes DIR          stop the private postgres servers of DIR and below and
+#                                     delete their data kept outside DIR (before rm -rf DIR)
 #   crash_redis DIR                   SIGKILL the private redis-server (a crash); prints its pid
 #   crash_postgres DIR                `pg_ctl stop -m immediate` (a crash); prints the postmaster pid
 #                                     (both keep port and data dir recorded: start_* DIR PORT again)
@@ -459,6 +465,127 @@ _chorus_as_pg() {
     fi
 }
 
+# Postgres' own files (data/, postgres.log, sock/) live in DIR, except when we are root and
+# the user `postgres` cannot reach DIR (a clone in a private folder such as /root/x, mode
+# 0700): then they live in a home of their own, $_CHORUS_PG_HOMES/postgres-<16 hex of the
+# sha256 of DIR> (owned by postgres, 0700; $_CHORUS_PG_HOMES root-owned 0755), recorded as
+# POSTGRES_HOME in DIR/env. Everything else (env, postgres.secret, initdb.log, pg_ctl.out)
+# stays in DIR. The home holds a file `chorus-dir` naming DIR, so that a home is only ever
+# used, stopped or deleted for its own DIR (purge_postgres_homes finds homes by it).
+_CHORUS_PG_HOMES="${CHORUS_PG_HOMES:-/var/lib/chorus}"
+
+# _chorus_pg_owns HOME DIR: true if HOME is a postgres home made by start_postgres for DIR
+# (physical path), or for a DIR that no longer exists (the checkout was moved: DIR adopts it).
+_chorus_pg_owns() {
+    local home="$1" dir="$2" origin
+    [[ "${home##*/}" =~ ^postgres-[0-9a-f]{16}$ && -d "$home" && ! -L "$home" ]] || return 1
+    origin="$(head -n 1 "$home/chorus-dir" 2>/dev/null)" || return 1
+    [[ -n "$origin" ]] || return 1
+    [[ "$origin" == "$dir" || ! -e "$origin" ]]
+}
+
+# _chorus_pg_home DIR: the folder that holds Postgres' own files (data/, postgres.log) of the
+# private server in DIR: DIR itself, or its home outside DIR (see above).
+_chorus_pg_home() {
+    local dir="${1:?usage: _chorus_pg_home DIR}" home phys
+    home="$(env_file_get "$dir/env" POSTGRES_HOME 2>/dev/null)"
+    if [[ -n "$home" ]] && phys="$(cd -P "$dir" 2>/dev/null && pwd)" && _chorus_pg_owns "$home" "$phys"; then
+        printf '%s\n' "$home"
+    else
+        printf '%s\n' "$dir"
+    fi
+}
+
+# postgres_data_dir DIR / postgres_pidfile DIR: the data directory and the postmaster.pid of
+# the private server in DIR (wherever start_postgres put them).
+postgres_data_dir() { printf '%s/data\n' "$(_chorus_pg_home "${1:?usage: postgres_data_dir DIR}")"; }
+postgres_pidfile() { printf '%s/data/postmaster.pid\n' "$(_chorus_pg_home "${1:?usage: postgres_pidfile DIR}")"; }
+
+# _chorus_pg_pick_home DIR (root only; DIR absolute and physical): print the home for
+# Postgres' own files, making it if needed: a recorded home of DIR's, else DIR when user
+# postgres can reach it (as before: DIR is then handed to postgres), else a fresh home outside.
+_chorus_pg_pick_home() {
+    local dir="$1" home origin hash pidf
+    home="$(env_file_get "$dir/env" POSTGRES_HOME)"
+    if [[ -n "$home" ]]; then
+        if _chorus_pg_owns "$home" "$dir"; then
+            printf '%s\n' "$dir" >"$home/chorus-dir" || return 1
+            printf '%s\n' "$home"
+            return 0
+        fi
+        origin="$(head -n 1 "$home/chorus-dir" 2>/dev/null)" || true
+        [[ -z "$origin" ]] || chorus_log "postgres: $home belongs to $origin (a copy of it?); not sharing it with $dir"
+        env_file_set "$dir/env" POSTGRES_HOME ""
+    fi
+    if _chorus_as_pg test -x "$(dirname "$dir")" 2>/dev/null; then
+        printf '%s\n' "$dir"
+        return 0
+    fi
+    if [[ -L "$_CHORUS_PG_HOMES" ]] || { [[ -e "$_CHORUS_PG_HOMES" ]] && [[ "$(stat -c %u "$_CHORUS_PG_HOMES")" != 0 ]]; }; then
+        chorus_log "postgres: $_CHORUS_PG_HOMES must be a folder owned by root (not a link)"
+        return 1
+    fi
+    if ! mkdir -p "$_CHORUS_PG_HOMES" || ! chmod 755 "$_CHORUS_PG_HOMES"; then
+        chorus_log "postgres: user 'postgres' cannot reach $dir (a parent directory is not world-executable), and $_CHORUS_PG_HOMES cannot be made for its files"
+        return 1
+    fi
+    hash="$(printf '%s' "$dir" | sha256sum)" || return 1
+    home="$_CHORUS_PG_HOMES/postgres-${hash:0:16}"
+    if [[ -e "$home" || -L "$home" ]]; then
+        # Left by an earlier DIR at this path that was deleted without `purge` (DIR/env, which
+        # would have recorded it, went with it): its data has another password. Remove it.
+        chorus_log "postgres: removing $home, left by an earlier $dir"
+        pidf="$home/data/postmaster.pid"
+        if [[ -f "$pidf" && ! -L "$home" ]]; then
+            _chorus_pg_stop_data "$home/data" "$(head -n 1 "$pidf" 2>/dev/null)"
+        fi
+        rm -rf "$home" || return 1
+    fi
+    install -d -m 700 -o postgres -g postgres "$home" || return 1
+    printf '%s\n' "$dir" >"$home/chorus-dir" || return 1
+    env_file_set "$dir/env" POSTGRES_HOME "$home"
+    chorus_log "postgres: user 'postgres' cannot reach $dir (a parent directory is not world-executable); its data lives in $home"
+    printf '%s\n' "$home"
+}
+
+# _chorus_pg_stop_data DATA [PID]: fast shutdown of the postmaster of DATA (as its owner),
+# then make sure PID (its postmaster) is gone.
+_chorus_pg_stop_data() {
+    local data="$1" pid="${2:-}" bindir
+    bindir="$(pg_bindir)"
+    if [[ -n "$bindir" && -f "$data/postmaster.pid" ]]; then
+        if _chorus_as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+            _chorus_as_pg "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 \
+                || chorus_log "pg_ctl stop failed for $data"
+        fi
+    fi
+    # Make sure the postmaster is really gone (also covers pg_ctl failures).
+    [[ -n "$pid" ]] && stop_pid "$pid" 10 postgres
+    return 0
+}
+
+# purge_postgres_homes DIR: stop every private postgres whose DIR is DIR or below it and
+# whose files live outside it (see above), and delete those homes. For callers about to
+# delete DIR (`scripts/cluster down --purge`, scripts/test's run dir). Nothing to do when
+# not root (no such homes) or when DIR is reachable by postgres.
+purge_postgres_homes() {
+    local dir="${1:?usage: purge_postgres_homes DIR}" mark origin home
+    _chorus_is_root || return 0
+    [[ -d "$_CHORUS_PG_HOMES" ]] || return 0
+    dir="$(cd -P "$dir" 2>/dev/null && pwd)" || return 0
+    for mark in "$_CHORUS_PG_HOMES"/postgres-*/chorus-dir; do
+        [[ -f "$mark" ]] || continue
+        home="${mark%/chorus-dir}"
+        [[ "${home##*/}" =~ ^postgres-[0-9a-f]{16}$ && ! -L "$home" ]] || continue
+        origin="$(head -n 1 "$mark" 2>/dev/null)" || continue
+        [[ -n "$origin" && ( "$origin" == "$dir" || "$origin" == "$dir"/* ) ]] || continue
+        _chorus_pg_stop_data "$home/data" "$(head -n 1 "$home/data/postmaster.pid" 2>/dev/null)"
+        rm -rf "$home" && chorus_log "postgres: deleted $home (data of $origin)"
+    done
+    rmdir "$_CHORUS_PG_HOMES" 2>/dev/null || true
+    return 0
+}
+
 # _chorus_pg_trusts DATA: true if DATA/pg_hba.conf has an active `trust` line.
 _chorus_pg_trusts() {
     _chorus_as_pg grep -qE '^[[:space:]]*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc)[[:space:]].*[[:space:]]trust[[:space:]]*(#.*)?$' \
@@ -474,7 +601,7 @@ _chorus_pg_locale() {
 }
 
 start_postgres() {
-    local dir="" port="" fast=0 arg bindir data sock log opts pid locale secret
+    local dir="" port="" fast=0 arg bindir data sock log opts pid locale secret home pwfile
     for arg in "$@"; do
         case "$arg" in
             --fast) fast=1 ;;
@@ -491,8 +618,13 @@ start_postgres() {
     [[ -x /usr/bin/psql ]] || { chorus_log "/usr/bin/psql not found (postgresql-client)"; return 1; }
 
     dir="$(_chorus_abs_dir "$dir")"
-    data="$dir/data"
-    log="$dir/postgres.log"
+    home="$dir"
+    if _chorus_is_root; then
+        id postgres >/dev/null 2>&1 || { chorus_log "user 'postgres' does not exist"; return 1; }
+        home="$(_chorus_pg_pick_home "$dir")" || return 1
+    fi
+    data="$home/data"
+    log="$home/postgres.log"
     if [[ -z "$port" ]]; then
         free_port port || return 1
     elif port_in_use "$port"; then
@@ -501,7 +633,7 @@ start_postgres() {
     fi
 
     # Unix socket paths are limited to ~107 bytes; fall back to a short temp dir.
-    sock="$dir/sock"
+    sock="$home/sock"
     if ((${#sock} + 20 > 100)); then
         sock="$(mktemp -d /tmp/chorus-pgsock.XXXXXX)"
     fi
@@ -511,10 +643,14 @@ start_postgres() {
     secret="$(chorus_secret "$dir" postgres)" || return 1
 
     if _chorus_is_root; then
-        id postgres >/dev/null 2>&1 || { chorus_log "user 'postgres' does not exist"; return 1; }
-        chown -R postgres:postgres "$dir" "$sock"
-        if ! _chorus_as_pg test -w "$dir" 2>/dev/null; then
-            chorus_log "user 'postgres' cannot reach $dir (a parent directory is not world-executable)"
+        if [[ "$home" == "$dir" ]]; then
+            chown -R postgres:postgres "$dir" "$sock"
+        else
+            chown postgres:postgres "$sock"
+            ln -sfn "$log" "$dir/postgres.log"
+        fi
+        if ! _chorus_as_pg test -w "$home" 2>/dev/null; then
+            chorus_log "user 'postgres' cannot reach $home (a parent directory is not world-executable)"
             return 1
         fi
     fi
@@ -526,12 +662,23 @@ start_postgres() {
 
     if [[ ! -d "$data" ]]; then
         locale="$(_chorus_pg_locale)"
+        pwfile="$dir/postgres.secret"
+        if [[ "$home" != "$dir" ]]; then
+            # postgres cannot read DIR/postgres.secret: a copy of its own, only while initdb runs.
+            pwfile="$home/initdb.pw"
+            if ! (umask 077 && printf '%s\n' "$secret" >"$pwfile") || ! chown postgres:postgres "$pwfile"; then
+                rm -f "$pwfile"
+                return 1
+            fi
+        fi
         if ! _chorus_as_pg "$bindir/initdb" -D "$data" -U chorus --auth=scram-sha-256 \
-            --pwfile="$dir/postgres.secret" -E UTF8 --locale="$locale" >"$dir/initdb.log" 2>&1; then
+            --pwfile="$pwfile" -E UTF8 --locale="$locale" >"$dir/initdb.log" 2>&1; then
+            [[ "$pwfile" == "$dir/postgres.secret" ]] || rm -f "$pwfile"
             chorus_log "initdb failed; see $dir/initdb.log:"
             tail -n 20 "$dir/initdb.log" >&2 || true
             return 1
         fi
+        [[ "$pwfile" == "$dir/postgres.secret" ]] || rm -f "$pwfile"
     fi
 
     # 500: the test suite runs many clusters at once (every gateway and worker keeps a pool, and
@@ -590,20 +737,12 @@ start_postgres() {
 }
 
 stop_postgres() {
-    local dir="${1:?usage: stop_postgres DIR}" data bindir pid sock
+    local dir="${1:?usage: stop_postgres DIR}" data pid sock
     [[ -d "$dir" ]] || return 0
-    data="$dir/data"
-    bindir="$(pg_bindir)"
+    data="$(postgres_data_dir "$dir")"
     pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)"
     [[ -n "$pid" ]] || pid="$(env_file_get "$dir/env" POSTGRES_PID)"
-    if [[ -n "$bindir" && -f "$data/postmaster.pid" ]]; then
-        if _chorus_as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-            _chorus_as_pg "$bindir/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null 2>&1 \
-                || chorus_log "pg_ctl stop failed for $data"
-        fi
-    fi
-    # Make sure the postmaster is really gone (also covers pg_ctl failures).
-    [[ -n "$pid" ]] && stop_pid "$pid" 10 postgres
+    _chorus_pg_stop_data "$data" "$pid"
     sock="$(env_file_get "$dir/env" POSTGRES_SOCK_DIR)"
     if [[ "$sock" == /tmp/chorus-pgsock.* ]]; then
         rm -rf "$sock"
@@ -622,7 +761,7 @@ stop_postgres() {
 # (add --fast if DIR/env says POSTGRES_FAST=1).
 crash_postgres() {
     local dir="${1:?usage: crash_postgres DIR}" data bindir pid pids p sock
-    data="$dir/data"
+    data="$(postgres_data_dir "$dir")"
     bindir="$(pg_bindir)"
     pid="$(head -n 1 "$data/postmaster.pid" 2>/dev/null || true)"
     [[ -n "$pid" ]] || pid="$(env_file_get "$dir/env" POSTGRES_PID)"

@@ -7,9 +7,10 @@
 #   lb_tls_material DIR               DIR/tls/server.pem (cert + key, 0600): $CHORUS_TLS_CERT if
 #                                     set, else a certificate for localhost/127.0.0.1 signed by a
 #                                     local CA generated once (DIR/tls/ca.pem; key ca.key, 0600)
-#   lb_write_config DIR PORT TLS_PORT BASE_PORT SLOTS ENABLED_INDEXES...
-#                                     DIR/haproxy.cfg: servers gateway-1..gateway-SLOTS on
-#                                     127.0.0.1:BASE_PORT.., those not listed disabled (maint)
+#   lb_write_config DIR PORT TLS_PORT SERVER...
+#                                     DIR/haproxy.cfg with one server per SERVER, written
+#                                     NAME=PORT (a gateway on 127.0.0.1:PORT) or NAME=PORT:off
+#                                     (a slot in maintenance, for a gateway to come)
 #   start_lb DIR                      haproxy (master-worker) on DIR/haproxy.cfg; exports LB_PID
 #   reload_lb DIR                     check the config, then a hitless reload (USR2 to the
 #                                     master: new connections go to the new worker, established
@@ -110,10 +111,8 @@ _lb_socket() {
 }
 
 lb_write_config() {
-    local dir="${1:?}" port="${2:?}" tls_port="${3:?}" base="${4:?}" slots="${5:?}" i state mode
-    shift 5
-    local -A enabled=()
-    for i in "$@"; do enabled[$i]=1; done
+    local dir="${1:?}" port="${2:?}" tls_port="${3:?}" spec name target state mode
+    shift 3
     mode="${CHORUS_LB_HTTP:-allow}"
     case "$mode" in allow|redirect|refuse) ;; *) chorus_log "CHORUS_LB_HTTP must be allow, redirect or refuse (not '$mode')"; return 1 ;; esac
     local tunnel="${CHORUS_LB_TUNNEL_TIMEOUT:-1h}"
@@ -175,10 +174,10 @@ backend gateways_ws
     http-check expect status 200
     default-server inter 1s fall 2 rise 2 check
 EOF
-        for ((i = 1; i <= slots; i++)); do
-            state=""
-            [[ -n "${enabled[$i]:-}" ]] || state=" disabled"
-            echo "    server gateway-$i 127.0.0.1:$((base + i - 1))$state"
+        for spec in "$@"; do
+            name="${spec%%=*}" target="${spec#*=}" state=""
+            [[ "$target" == *:off ]] && state=" disabled"
+            echo "    server $name 127.0.0.1:${target%:off}$state"
         done
         cat <<EOF
 
@@ -186,8 +185,9 @@ EOF
 backend gateways
     balance roundrobin
 EOF
-        for ((i = 1; i <= slots; i++)); do
-            echo "    server gateway-$i 127.0.0.1:$((base + i - 1)) track gateways_ws/gateway-$i"
+        for spec in "$@"; do
+            name="${spec%%=*}" target="${spec#*=}"
+            echo "    server $name 127.0.0.1:${target%:off} track gateways_ws/$name"
         done
         cat <<EOF
 
@@ -209,7 +209,7 @@ EOF
     env_file_set "$dir/env" LB_PORT "$port"
     env_file_set "$dir/env" LB_TLS_PORT "$tls_port"
     env_file_set "$dir/env" LB_STATS_PORT "$((tls_port + 1))"
-    env_file_set "$dir/env" LB_SLOTS "$slots"
+    env_file_set "$dir/env" LB_SLOTS "$#"
 }
 
 # ---------------------------------------------------------------------------

@@ -110,6 +110,7 @@ ensure_packages() {
     [[ -n "$(pg_bindir)" ]] || missing+=(postgresql)
     [[ -x /usr/bin/psql ]] || missing+=(postgresql-client)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
     [[ ${#missing[@]} -eq 0 ]] && return 0
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -20,13 +21,22 @@ public final class ChatClient: Sendable {
     private let outgoing: AsyncStream<String>.Continuation
     private let task: Task<WebSocketErrorCode?, any Error>
 
-    /// Connects to `ws://127.0.0.1:<port>/v1/ws` with the token in the header (or in `?token=`).
-    public init(port: Int, token: String, tokenInQuery: Bool = false, maxFrameSize: Int = 1 << 20) async throws {
+    /// Connects to `ws://127.0.0.1:<port>/v1/ws` with the token in the header (or in `?token=`);
+    /// with `trusting`, to `wss://` over TLS, trusting the certificates in that PEM file.
+    public init(port: Int, token: String, tokenInQuery: Bool = false, maxFrameSize: Int = 1 << 20, trusting caFile: String? = nil) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         outgoing = continuation
         let recorder = self.recorder
         let opened = AsyncStream.makeStream(of: Void.self)
-        let url = tokenInQuery ? "ws://127.0.0.1:\(port)/v1/ws?token=\(token)" : "ws://127.0.0.1:\(port)/v1/ws"
+        // TLS names the host (SNI and the certificate's name): `localhost`, never an IP address.
+        let origin = caFile == nil ? "ws://127.0.0.1:\(port)" : "wss://localhost:\(port)"
+        let url = tokenInQuery ? "\(origin)/v1/ws?token=\(token)" : "\(origin)/v1/ws"
+        var tls: TLSConfiguration?
+        if let caFile {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .file(caFile)
+            tls = configuration
+        }
         var headers: HTTPFields = [:]
         if !tokenInQuery { headers[.authorization] = "Bearer \(token)" }
         let configuration = WebSocketClientConfiguration(maxFrameSize: maxFrameSize, additionalHeaders: headers)
@@ -39,7 +49,7 @@ public final class ChatClient: Sendable {
                 recorder.closeCode.withLock { if $0 == nil { $0 = .some(nil) } }
                 opened.continuation.finish()
             }
-            let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            let close = try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                 opened.continuation.yield()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {

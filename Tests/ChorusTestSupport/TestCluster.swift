@@ -15,13 +15,18 @@ public final class TestCluster: Sendable {
     /// Where this cluster is recorded the way `scripts/cluster up` records one (`pids/`, `ports/`,
     /// `cluster.env`, `redis/`, `postgres/`), so `scripts/chaos` can act on it.
     public let stateDirectory: URL
+    /// HAProxy in front of the gateways (`behindLoadBalancer`), with two spare slots for gateways
+    /// added later: clients then connect through it, every other one over TLS, whatever gateway
+    /// they name.
+    public let balancer: LoadBalancer?
 
     /// Starts `gateways` gateways and `workers` workers and waits until all are ready. With `redis`
     /// or `postgres`, the cluster uses that private server, which `chaos("restart redis")` may restart;
     /// otherwise the run's shared servers, which chaos refuses to touch.
     public init(
         gateways: Int = 2, workers: Int = 3, environment: [String: String] = [:],
-        redis: RedisServer? = nil, postgres: PostgresServer? = nil, gatewayOpenFiles: Int? = nil
+        redis: RedisServer? = nil, postgres: PostgresServer? = nil, gatewayOpenFiles: Int? = nil,
+        behindLoadBalancer: Bool = false
     ) async throws {
         let name = uniqueName("test")
         self.name = name
@@ -33,6 +38,7 @@ public final class TestCluster: Sendable {
         env["SCRYPT_LOG2N"] = env["SCRYPT_LOG2N"] ?? "10"
         // Every test client is 127.0.0.1: per-address login limits would count them as one.
         env["LOGIN_PER_ADDRESS_PER_MIN"] = env["LOGIN_PER_ADDRESS_PER_MIN"] ?? "100000"
+        if behindLoadBalancer { env["TRUSTED_PROXIES"] = "127.0.0.1" }
         self.environment = env
         stateDirectory = TestEnvironment.runDirectory.appendingPathComponent("cluster-\(name)")
         try Self.recordServers(in: stateDirectory, environment: env, redis: redis, postgres: postgres)
@@ -46,18 +52,32 @@ public final class TestCluster: Sendable {
             )
         }
         self.gateways = started
-        for (index, node) in self.workers.enumerated() { try record(node, as: "worker-\(index + 1)") }
-        for (index, node) in self.gateways.enumerated() { try record(node, as: "gateway-\(index + 1)") }
+        for (index, node) in self.workers.enumerated() { try Self.record(node, as: "worker-\(index + 1)", in: stateDirectory) }
+        for (index, node) in self.gateways.enumerated() { try Self.record(node, as: "gateway-\(index + 1)", in: stateDirectory) }
         for node in self.workers + self.gateways { try await node.waitUntilReady() }
+        balancer = behindLoadBalancer
+            ? try await LoadBalancer(
+                gateways: self.gateways.enumerated().map { ("gateway-\($0.offset + 1)", $0.element.port) },
+                spares: (gateways + 1...gateways + 2).map { "gateway-\($0)" }
+            ) : nil
         // Gateways poll the ring every 500 ms: give them one round to see every worker.
         try await Task.sleep(for: .milliseconds(700))
+    }
+
+    /// Starts one more gateway, records it as `gateway-<index>` and waits until it is ready (the
+    /// caller puts it behind the balancer).
+    public func addGateway(index: Int) async throws -> NodeProcess {
+        let gateway = try await NodeProcess.start("Gateway", nodeID: "\(name)-gateway-\(index)", environment: environment)
+        try Self.record(gateway, as: "gateway-\(index)", in: stateDirectory)
+        try await gateway.waitUntilReady()
+        return gateway
     }
 
     /// Starts one more worker in this cluster (or a replacement, with the index of one that
     /// stopped), records it as `worker-<index>` and waits until it is ready.
     public func addWorker(index: Int) async throws -> NodeProcess {
         let worker = try await NodeProcess.start("RoomWorker", nodeID: "\(name)-worker-\(index)", environment: environment)
-        try record(worker, as: "worker-\(index)")
+        try Self.record(worker, as: "worker-\(index)", in: stateDirectory)
         try await worker.waitUntilReady()
         return worker
     }
@@ -79,7 +99,7 @@ public final class TestCluster: Sendable {
         gateways.firstIndex { $0.process.isRunning } ?? 0
     }
 
-    private func record(_ node: NodeProcess, as stateName: String) throws {
+    private static func record(_ node: NodeProcess, as stateName: String, in stateDirectory: URL) throws {
         for (folder, file, value) in [("ports", "\(stateName).port", node.port), ("pids", "\(stateName).pid", Int(node.process.pid))] {
             let folder = stateDirectory.appendingPathComponent(folder)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -107,6 +127,7 @@ public final class TestCluster: Sendable {
 
     /// Stops every process (SIGTERM, then SIGKILL).
     public func stop() async {
+        await balancer?.stop()
         for node in gateways + workers { await node.process.stop() }
     }
 
@@ -135,9 +156,14 @@ public final class TestCluster: Sendable {
         return id
     }
 
-    /// A WebSocket client on gateway `index`.
+    /// A WebSocket client on gateway `index` (behind the balancer: through it, TLS for odd `index`).
     public func connect(token: String, through index: Int = 0, tokenInQuery: Bool = false) async throws -> ChatClient {
-        try await ChatClient(port: gateways[index].port, token: token, tokenInQuery: tokenInQuery)
+        if let balancer {
+            return index % 2 == 0
+                ? try await ChatClient(port: balancer.port, token: token, tokenInQuery: tokenInQuery)
+                : try await ChatClient(port: balancer.tlsPort, token: token, tokenInQuery: tokenInQuery, trusting: balancer.caFile)
+        }
+        return try await ChatClient(port: gateways[index].port, token: token, tokenInQuery: tokenInQuery)
     }
 
     public struct Unexpected: Error, CustomStringConvertible {

@@ -193,7 +193,9 @@ final class Traffic: Sendable {
             let gateway = (preferred + attempt) % cluster.gateways.count
             attempt += 1
             do {
-                guard cluster.gateways[gateway].process.isRunning else { throw TestCluster.Unexpected(what: "gateway \(gateway + 1) is not running") }
+                guard cluster.balancer != nil || cluster.gateways[gateway].process.isRunning else {
+                    throw TestCluster.Unexpected(what: "gateway \(gateway + 1) is not running")
+                }
                 let client = try await cluster.connect(token: token, through: gateway)
                 do {
                     for room in rooms {

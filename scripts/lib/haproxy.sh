@@ -18,6 +18,8 @@
 #   stop_lb DIR                       stop it (idempotent)
 #   lb_command DIR COMMAND...         one runtime-API command (DIR/admin.sock); prints the answer
 #   lb_set_server DIR NAME ready|drain|maint   admin state of gateway NAME (REST follows)
+#   lb_point_server DIR NAME PORT     slot NAME now means the gateway on 127.0.0.1:PORT (runtime
+#                                     only: no reload, so least-connections keeps its counts)
 #   lb_server_status DIR NAME         UP, DOWN, MAINT, DRAIN, ... as HAProxy sees it now
 #   lb_wait_server DIR NAME STATUS TIMEOUT     until lb_server_status is STATUS
 #   lb_connections DIR NAME           current connections HAProxy holds to gateway NAME
@@ -282,6 +284,15 @@ lb_set_server() {
     # The REST backend's servers track these: they inherit drain and maintenance.
     answer="$(lb_command "$dir" "set server gateways_ws/$name state $state")" || return 1
     [[ -z "${answer//[$'\n\r ']/}" ]] || { chorus_log "haproxy: set server gateways_ws/$name state $state: $answer"; return 1; }
+}
+
+lb_point_server() {
+    local dir="${1:?}" name="${2:?}" port="${3:?}" answer backend
+    for backend in gateways_ws gateways; do
+        answer="$(lb_command "$dir" "set server $backend/$name addr 127.0.0.1 port $port")" || return 1
+        [[ "$answer" == *"changed"* || -z "${answer//[$'\n\r ']/}" ]] \
+            || { chorus_log "haproxy: set server $backend/$name addr: $answer"; return 1; }
+    done
 }
 
 # Fields of `show servers state`: 4 srv_name, 6 srv_op_state (0 stopped, 1 starting, 2 running,

@@ -290,7 +290,7 @@ lb_point_server() {
     local dir="${1:?}" name="${2:?}" port="${3:?}" answer backend
     for backend in gateways_ws gateways; do
         answer="$(lb_command "$dir" "set server $backend/$name addr 127.0.0.1 port $port")" || return 1
-        [[ "$answer" == *"changed"* || -z "${answer//[$'\n\r ']/}" ]] \
+        [[ "$answer" == *"changed"* || "$answer" == *"no need to change"* || -z "${answer//[$'\n\r ']/}" ]] \
             || { chorus_log "haproxy: set server $backend/$name addr: $answer"; return 1; }
     done
 }

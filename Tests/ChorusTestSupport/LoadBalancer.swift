@@ -21,7 +21,7 @@ public final class LoadBalancer: Sendable {
         repeat {
             let first = try freePort()
             ports = (first, first + 1)
-        } while !Self.isFree(ports.1) || !Self.isFree(ports.1 + 1)
+        } while !isPortFree(ports.1) || !isPortFree(ports.1 + 1)
         (port, tlsPort) = ports
         let slots = gateways.map { "\($0.name)=\($0.port)" } + spares.map { "\($0)=1:off" }
         try await run("lb_tls_material \(dir) && lb_write_config \(dir) \(port) \(tlsPort) \(slots.joined(separator: " ")) && start_lb \(dir)")
@@ -61,18 +61,5 @@ public final class LoadBalancer: Sendable {
     private func run(_ command: String) async throws -> String {
         let library = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/lib/haproxy.sh").path
         return try await Shell.services("source '\(library)'; \(command)")
-    }
-
-    private static func isFree(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

@@ -25,6 +25,8 @@ import Testing
         let created = try await curl(balancer, tls: false, #"-H 'authorization: Bearer \#(token)' -H 'content-type: application/json' -d '{"name":"lb room"}' ORIGIN/v1/rooms"#)
         #expect(created.status == 201, "\(created.body)")
         let room = try #require(JSON(text: created.body)["room"]["id"].int)
+        // The nodes' metrics are Prometheus', not the internet's.
+        #expect(try await curl(balancer, tls: false, "ORIGIN/metrics").status == 404)
 
         // One client per transport; least connections puts them on different gateways.
         let plain = try await cluster.connect(token: token, through: 0)

@@ -164,6 +164,8 @@ EOF
             refuse) printf '    http-request return status 403 content-type application/json string "{\\"error\\":{\\"code\\":\\"forbidden\\",\\"message\\":\\"plain HTTP is refused: use https\\"}}" unless { ssl_fc }\n' ;;
         esac
         cat <<EOF
+    # The nodes' own metrics are for Prometheus, which scrapes each node directly: not public.
+    http-request return status 404 content-type application/json string "{\"error\":{\"code\":\"not_found\",\"message\":\"not found\"}}" if { path /metrics }
     acl websocket hdr(Upgrade) -i websocket
     use_backend gateways_ws if websocket
     default_backend gateways

@@ -12,8 +12,9 @@ public final class LoadBalancer: Sendable {
     public var caFile: String { directory.appendingPathComponent("tls/ca.pem").path }
 
     /// Starts HAProxy in front of `gateways` (name and port each) and waits until it sees them UP;
-    /// `spares` names slots in maintenance for gateways to come (as `scripts/cluster` keeps them).
-    public init(gateways: [(name: String, port: Int)], spares: [String] = []) async throws {
+    /// `spares` names slots in maintenance for gateways to come (as `scripts/cluster` keeps them);
+    /// `settings` are haproxy.sh's (`CHORUS_LB_HTTP`, ...).
+    public init(gateways: [(name: String, port: Int)], spares: [String] = [], settings: [String: String] = [:]) async throws {
         directory = TestEnvironment.runDirectory.appendingPathComponent(uniqueName("lb"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Three consecutive ports: plain, TLS and (TLS + 1) HAProxy's own metrics.
@@ -24,7 +25,7 @@ public final class LoadBalancer: Sendable {
         } while !isPortFree(ports.1) || !isPortFree(ports.1 + 1)
         (port, tlsPort) = ports
         let slots = gateways.map { "\($0.name)=\($0.port)" } + spares.map { "\($0)=1:off" }
-        try await run("lb_tls_material \(dir) && lb_write_config \(dir) \(port) \(tlsPort) \(slots.joined(separator: " ")) && start_lb \(dir)")
+        try await run(settings: settings, "lb_tls_material \(dir) && lb_write_config \(dir) \(port) \(tlsPort) \(slots.joined(separator: " ")) && start_lb \(dir)")
         for gateway in gateways { try await waitUntil(gateway.name, is: "UP") }
     }
 
@@ -58,8 +59,8 @@ public final class LoadBalancer: Sendable {
     private var dir: String { "'\(directory.path)'" }
 
     @discardableResult
-    private func run(_ command: String) async throws -> String {
-        let library = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/lib/haproxy.sh").path
-        return try await Shell.services("source '\(library)'; \(command)")
+    private func run(settings: [String: String] = [:], _ command: String) async throws -> String {
+        let scripts = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/lib").path
+        return try await Shell.run("source '\(scripts)/services.sh'; source '\(scripts)/haproxy.sh'; \(command)", environment: settings)
     }
 }

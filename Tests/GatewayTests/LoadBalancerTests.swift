@@ -46,6 +46,24 @@ import Testing
         await cluster.stop()
     }
 
+    /// Plain HTTP turned off for production: `redirect` sends clients to https, `refuse` answers
+    /// 403; TLS works either way.
+    @Test func plainHTTP_canBeRedirectedOrRefused() async throws {
+        let cluster = try await TestCluster(gateways: 1, workers: 1)
+        let gateway = [("gateway-1", cluster.gateways[0].port)]
+        let redirecting = try await LoadBalancer(gateways: gateway, settings: ["CHORUS_LB_HTTP": "redirect"])
+        let redirect = try await Shell.run("curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' http://127.0.0.1:\(redirecting.port)/healthz")
+        #expect(redirect.hasPrefix("308 https://"), "\(redirect)")
+        #expect(try await curl(redirecting, tls: true, "ORIGIN/healthz").status == 200)
+        await redirecting.stop()
+        let refusing = try await LoadBalancer(gateways: gateway, settings: ["CHORUS_LB_HTTP": "refuse"])
+        let refused = try await curl(refusing, tls: false, "ORIGIN/healthz")
+        #expect(refused.status == 403 && JSON(text: refused.body)["error"]["code"].string == "forbidden", "\(refused)")
+        #expect(try await curl(refusing, tls: true, "ORIGIN/healthz").status == 200)
+        await refusing.stop()
+        await cluster.stop()
+    }
+
     /// HAProxy replaces whatever `X-Forwarded-For` a client sends with the address it sees, and the
     /// gateways (TRUSTED_PROXIES) count that one: a forged header buys no fresh login budget.
     @Test func aForgedForwardedAddress_buysNoLoginBudget() async throws {

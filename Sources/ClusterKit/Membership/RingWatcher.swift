@@ -1,17 +1,19 @@
 import Logging
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
 /// Keeps this node's view of the ring of live workers current: polls `Membership.liveNodes()`
 /// every `pollInterval`, and at once when `refresh()` is called (on a `membershipChanged`
 /// notification). A worker that stops heart-beating leaves the view within its heartbeat TTL plus
-/// one poll interval.
+/// one poll interval. Each read sets `members` (`chorus_ring_members`).
 public final class RingWatcher: Service, Sendable {
     private let membership: Membership
     private let pollInterval: Duration
     private let clock: any Clock<Duration>
     private let logger: Logger
     private let onChange: @Sendable (HashRing) -> Void
+    private let members: Gauge?
     private let state = Mutex<(ring: HashRing, loaded: Bool)>((HashRing(nodes: []), false))
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: AsyncStream<Void>
@@ -19,8 +21,10 @@ public final class RingWatcher: Service, Sendable {
     public init(
         membership: Membership, pollInterval: Duration = .milliseconds(500), clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger,
+        members: Gauge? = nil,
         onChange: @escaping @Sendable (HashRing) -> Void = { _ in }
     ) {
+        self.members = members
         self.membership = membership
         self.pollInterval = pollInterval
         self.clock = clock
@@ -62,6 +66,7 @@ public final class RingWatcher: Service, Sendable {
     private func reload() async {
         guard let nodes = try? await membership.liveNodes() else { return }
         let sorted = Array(Set(nodes)).sorted()
+        members?.set(to: Double(sorted.count))
         let unchanged = state.withLock { state -> Bool in
             state.loaded = true
             return state.ring.nodes == sorted

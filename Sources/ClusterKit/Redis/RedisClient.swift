@@ -21,12 +21,13 @@ public final class RedisClient: Service, Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         commandTimeout: Duration = .seconds(3),
         clock: any Clock<Duration> = ContinuousClock(),
-        logger: Logger
+        logger: Logger,
+        metrics: RedisConnectionMetrics? = nil
     ) {
         self.url = url
         self.eventLoopGroup = eventLoopGroup
         self.commandTimeout = commandTimeout
-        self.reconnectLoop = RedisReconnectLoop(label: "redis", url: url, logger: logger, clock: clock)
+        self.reconnectLoop = RedisReconnectLoop(label: "redis", url: url, logger: logger, clock: clock, metrics: metrics)
     }
 
     /// `true` while a connection is open.

@@ -39,6 +39,7 @@ public final class RedisSubscriber: Service, Sendable {
         pingInterval: Duration = .seconds(1),
         clock: any Clock<Duration> = ContinuousClock(),
         logger: Logger,
+        metrics: RedisConnectionMetrics? = nil,
         onConnectionChange: @escaping @Sendable (Bool) -> Void = { _ in },
         onMessage: @escaping MessageHandler
     ) {
@@ -46,7 +47,7 @@ public final class RedisSubscriber: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.timeout = timeout
         self.pingInterval = pingInterval
-        self.reconnectLoop = RedisReconnectLoop(label: "redis subscriber", url: url, logger: logger, clock: clock)
+        self.reconnectLoop = RedisReconnectLoop(label: "redis subscriber", url: url, logger: logger, clock: clock, metrics: metrics)
         self.onConnectionChange = onConnectionChange
         self.onMessage = onMessage
     }

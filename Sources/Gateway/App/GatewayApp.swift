@@ -11,6 +11,8 @@ struct GatewayComponents: Sendable {
     let config: GatewayConfig
     let logger: Logger
     let metrics: PrometheusCollectorRegistry
+    /// Every metric of the gateway, made once from `metrics` and handed to the code that counts.
+    let counters: GatewayMetrics
     let postgres: PostgresClient
     let redis: RedisClient
     let subscriber: RedisSubscriber
@@ -34,20 +36,23 @@ struct GatewayComponents: Sendable {
         self.config = config
         self.logger = logger
         self.metrics = metrics
+        let counters = GatewayMetrics(registry: metrics)
+        self.counters = counters
         self.postgres = PostgresClient(url: config.node.databaseURL, poolSize: config.node.databasePoolSize, logger: logger)
-        self.redis = RedisClient(url: config.node.redisURL, logger: logger)
+        self.redis = RedisClient(url: config.node.redisURL, logger: logger, metrics: counters.node.redisCommands)
         let instanceID = "\(config.node.nodeID).\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         self.instanceID = instanceID
         let openFiles = ProcessBootstrap.openFileLimit()
         self.openFiles = openFiles
         let registry = ConnectionRegistry(
-            maxConnections: config.webSocketLimit(openFiles: openFiles), maxPerUser: config.maxWebSocketsPerUser
+            maxConnections: config.webSocketLimit(openFiles: openFiles), maxPerUser: config.maxWebSocketsPerUser,
+            openSockets: counters.openWebSockets
         )
         let inbox = ClusterInbox(registry: registry, logger: logger)
         self.registry = registry
-        self.loopWriters = LoopWriters(flushInterval: config.flushInterval)
+        self.loopWriters = LoopWriters(flushInterval: config.flushInterval, metrics: counters)
         self.subscriber = RedisSubscriber(
-            url: config.node.redisURL, logger: logger,
+            url: config.node.redisURL, logger: logger, metrics: counters.node.redisSubscriber,
             onConnectionChange: { inbox.connectionChanged($0) },
             onMessage: { inbox.handle(channel: $0, payload: $1) }
         )
@@ -55,11 +60,16 @@ struct GatewayComponents: Sendable {
             subscriber.subscribe(channel)
         }
         self.tokens = await TokenService(secret: config.jwtSecret, lifetime: config.tokenTTL)
-        self.database = Database(client: postgres, timeout: config.storageTimeout, logger: logger)
-        self.ring = RingWatcher(membership: Membership(redis: redis, names: config.node.names), logger: logger) { ring in
+        self.database = Database(client: postgres, timeout: config.storageTimeout, logger: logger, failures: counters.node.postgres)
+        self.ring = RingWatcher(
+            membership: Membership(redis: redis, names: config.node.names), logger: logger, members: counters.node.ringMembers
+        ) { ring in
             inbox.ringChanged(ring)
         }
-        self.workers = WorkerClient(gatewayID: instanceID, redis: redis, names: config.node.names, ring: ring, timeout: config.requestTimeout)
+        self.workers = WorkerClient(
+            gatewayID: instanceID, redis: redis, names: config.node.names, ring: ring, timeout: config.requestTimeout,
+            requestDuration: counters.workerRequestDuration
+        )
         self.hub = RoomHub(
             subscriber: subscriber, names: config.node.names, history: PostgresRoomStore(database: database),
             workers: workers, ring: ring, logger: logger
@@ -100,8 +110,7 @@ struct GatewayComponents: Sendable {
             registry: registry, loopWriters: loopWriters,
             services: ChatSession.Services(
                 workers: workers, hub: hub, history: PostgresRoomStore(database: database), registry: registry,
-                maxJoinsInProgress: config.maxJoinsInProgress,
-                replayedRows: metrics.makeCounter(name: "chorus_gateway_replay_messages_total"), logger: logger
+                maxJoinsInProgress: config.maxJoinsInProgress, metrics: counters, logger: logger
             ),
             protocolConfiguration: protocolConfiguration, outboundBufferBytes: config.outboundBufferBytes,
             ratePerSecond: config.rateLimitPerSecond, rateBurst: config.rateLimitBurst
@@ -116,7 +125,7 @@ struct GatewayComponents: Sendable {
         let revocations = self.revocations
 
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(unavailable: counters.unavailableREST))
         router.add(middleware: ForwardedAddressMiddleware(trusted: config.trustedProxies))
         router.add(middleware: CORSMiddleware(allowedOrigins: config.corsAllowedOrigins))
         router.add(middleware: MetricsMiddleware())
@@ -183,7 +192,7 @@ func buildGateway(
         server: HTTPServerBuilder { responder in GatewayChannel(responder: responder, configuration: channel, acceptor: acceptor) },
         configuration: .init(
             address: .hostname(config.node.host, port: config.node.port), serverName: "chorus-gateway",
-            availableConnectionsDelegate: ConnectionCap(limit: connectionLimit, logger: logger)
+            availableConnectionsDelegate: ConnectionCap(limit: connectionLimit, logger: logger, gauge: components.counters.openConnections)
         ),
         services: [
             components.postgres, components.redis, components.subscriber, components.ring, components.heartbeat, components.hub,

@@ -2,23 +2,35 @@ import ClusterKit
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import Synchronization
 
 /// Sends room requests to the worker that owns each room (by this gateway's ring view) over Redis
 /// and matches the replies. Every request ends: with the owner's answer, or with `unavailable`
 /// when no worker is live, nobody listens on the owner's channel, or the owner does not answer in time.
+/// The time from publish to answer is observed in `requestDuration` (requests that were never
+/// published, with no worker on the ring, are not).
 final class WorkerClient: Sendable {
+    /// A published request waiting for its answer.
+    private struct Pending {
+        let owner: String
+        let promise: EventLoopPromise<RoomReply.Result>
+        let started: NIODeadline
+    }
+
     let gatewayID: String
     private let redis: RedisClient
     private let names: ChannelNames
     private let ring: RingWatcher
     private let timeout: TimeAmount
     private let eventLoop: any EventLoop
-    private let pending = Mutex<(next: UInt64, promises: [UInt64: (owner: String, promise: EventLoopPromise<RoomReply.Result>)])>((0, [:]))
+    private let requestDuration: DurationHistogram?
+    private let pending = Mutex<(next: UInt64, promises: [UInt64: Pending])>((0, [:]))
 
     init(gatewayID: String, redis: RedisClient, names: ChannelNames, ring: RingWatcher, timeout: Duration,
-         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+         requestDuration: DurationHistogram? = nil, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.gatewayID = gatewayID
+        self.requestDuration = requestDuration
         self.redis = redis
         self.names = names
         self.ring = ring
@@ -34,9 +46,10 @@ final class WorkerClient: Sendable {
     func submit(roomID: Int64, identity: Identity, kind: RoomRequest.Kind) -> EventLoopFuture<RoomReply.Result> {
         guard let owner = ring.ring.owner(of: roomID) else { return eventLoop.makeSucceededFuture(Self.noWorker) }
         let promise = eventLoop.makePromise(of: RoomReply.Result.self)
+        let entry = Pending(owner: owner, promise: promise, started: .now())
         let requestID = pending.withLock { state -> UInt64 in
             state.next &+= 1
-            state.promises[state.next] = (owner, promise)
+            state.promises[state.next] = entry
             return state.next
         }
         let request = RoomRequest(
@@ -79,25 +92,30 @@ final class WorkerClient: Sendable {
     func failAllPending() {
         let waiting = pending.withLock { state in
             defer { state.promises.removeAll() }
-            return state.promises.values.map(\.promise)
+            return Array(state.promises.values)
         }
-        for promise in waiting { promise.succeed(.failed(code: .unavailable, message: "cluster bus unavailable, retry")) }
+        for entry in waiting { finish(entry, .failed(code: .unavailable, message: "cluster bus unavailable, retry")) }
     }
 
     /// Answers `unavailable` at once to requests sent to workers no longer on the ring: a drained
     /// worker stops reading before it exits, and what it was sent last would otherwise wait for the
     /// request timeout.
     func failPending(notOn live: Set<String>) {
-        let orphaned = pending.withLock { state -> [EventLoopPromise<RoomReply.Result>] in
+        let orphaned = pending.withLock { state -> [Pending] in
             let gone = state.promises.filter { !live.contains($0.value.owner) }
             for id in gone.keys { state.promises[id] = nil }
-            return gone.values.map(\.promise)
+            return Array(gone.values)
         }
-        for promise in orphaned { promise.succeed(Self.noWorker) }
+        for entry in orphaned { finish(entry, Self.noWorker) }
     }
 
     private func complete(_ requestID: UInt64, with result: RoomReply.Result) {
-        let entry = pending.withLock { $0.promises.removeValue(forKey: requestID) }
-        entry?.promise.succeed(result)
+        guard let entry = pending.withLock({ $0.promises.removeValue(forKey: requestID) }) else { return }
+        finish(entry, result)
+    }
+
+    private func finish(_ entry: Pending, _ result: RoomReply.Result) {
+        requestDuration?.record(.nanoseconds((NIODeadline.now() - entry.started).nanoseconds))
+        entry.promise.succeed(result)
     }
 }

@@ -2,20 +2,24 @@ import ClusterKit
 import Hummingbird
 import Logging
 import PostgresNIO
+import Prometheus
 
 /// Turns every error a route throws into the contract's error body.
 ///
 /// Framework errors (unknown route, body too large) get their contract code; storage that is
 /// unreachable or slow gets 503 `unavailable`; anything else is a bug: logged, answered 500 `internal`
 /// with no detail. Bad input never reaches that last case — routes validate it first.
+/// `unavailable` answers are counted in `unavailable` (`chorus_gateway_unavailable_total{via="rest"}`).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    var unavailable: Counter?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return try error.response(from: request, context: context)
         } catch {
-            return try Self.map(error, logger: context.logger).response(from: request, context: context)
+            let answer = Self.map(error, logger: context.logger)
+            if answer.code == .unavailable { unavailable?.increment() }
+            return try answer.response(from: request, context: context)
         }
     }
 

@@ -1,7 +1,6 @@
 import ClusterKit
 import Foundation
 import Logging
-import Prometheus
 import NIOCore
 import NIOWebSocket
 
@@ -20,20 +19,20 @@ struct ChatSession: Sendable {
         let registry: ConnectionRegistry
         /// Joins of one connection still waiting for their answer or replay.
         let maxJoinsInProgress: Int
-        /// Messages replayed from Postgres (`chorus_gateway_replay_messages_total`).
-        let replayedRows: Prometheus.Counter
+        /// Replayed rows and `unavailable` answers are counted here.
+        let metrics: GatewayMetrics
         let logger: Logger
 
         init(
             workers: WorkerClient, hub: RoomHub, history: PostgresRoomStore, registry: ConnectionRegistry,
-            maxJoinsInProgress: Int, replayedRows: Prometheus.Counter, logger: Logger
+            maxJoinsInProgress: Int, metrics: GatewayMetrics, logger: Logger
         ) {
             self.workers = workers
             self.hub = hub
             self.history = history
             self.registry = registry
             self.maxJoinsInProgress = maxJoinsInProgress
-            self.replayedRows = replayedRows
+            self.metrics = metrics
             self.logger = logger
         }
     }
@@ -73,6 +72,7 @@ struct ChatSession: Sendable {
     }
 
     private func reject(_ rejection: ClientFrame.Rejection) {
+        services.metrics.answeredWebSocket(rejection.code)
         connection.send(ServerFrame.error(code: rejection.code, message: rejection.message, ref: rejection.ref))
     }
 
@@ -107,12 +107,14 @@ struct ChatSession: Sendable {
             let ref = frame.ref
             if let rejection = Self.notJoined(connection.membership(of: roomID), roomID, ref: ref) { return reject(rejection) }
             let connection = self.connection
+            let metrics = services.metrics
             workers.submit(roomID: roomID, identity: connection.identity, kind: .send(content: content, clientMessageID: clientMessageID))
                 .whenSuccess { result in
                     switch result {
                     case .acked(let seq):
                         connection.send(ServerFrame.ack(roomID: roomID, clientMessageID: clientMessageID, seq: seq))
                     case .failed(let code, let message):
+                        metrics.answeredWebSocket(code)
                         connection.send(ServerFrame.error(code: code, message: message, ref: ref))
                     case .joined, .done:
                         connection.send(ServerFrame.error(code: .internal, message: "unexpected answer", ref: ref))
@@ -169,7 +171,7 @@ struct ChatSession: Sendable {
             connection.send(ServerFrame.joined(roomID: roomID, lastSeq: lastSeq))
             if let sinceSeq, sinceSeq < lastSeq {
                 if let replay {
-                    for frame in replay { connection.send(frame) }
+                    for frame in replay { connection.deliver(frame) }
                 } else if await !replayFromHistory(roomID, after: sinceSeq, upTo: lastSeq) {
                     _ = workers.submit(roomID: roomID, identity: connection.identity, kind: .leave)
                     return fail(.unavailable, "history is unavailable, retry the join")
@@ -209,7 +211,7 @@ struct ChatSession: Sendable {
             guard let page = try? await history.messages(roomID: roomID, afterSeq: cursor, beforeSeq: upTo + 1, limit: Self.replayPageRows),
                 !page.isEmpty
             else { return cursor >= upTo }
-            services.replayedRows.increment(by: Int64(page.count))
+            services.metrics.replayedRows.increment(by: Int64(page.count))
             // The connection ended: stop reading for it.
             guard await connection.sendReplay(page.map { ServerFrame.message($0.chatMessage) }) else { return true }
             cursor = page[page.count - 1].seq

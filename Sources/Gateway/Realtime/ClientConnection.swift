@@ -43,6 +43,11 @@ final class ClientConnection: Sendable {
         writer.send(frame, to: socket)
     }
 
+    /// Queues a room message (a `message` frame) for the client: a delivery; never waits.
+    func deliver(_ frame: ByteBuffer) {
+        writer.deliver(frame, to: socket)
+    }
+
     /// Closes with `code` after the frames already sent; frames sent afterwards are dropped.
     /// The first close asked for wins.
     func close(code: CloseCode, reason: String) {

@@ -1,4 +1,5 @@
 import ClusterKit
+import Prometheus
 import Synchronization
 
 /// Every WebSocket of this gateway, from the moment its upgrade is admitted, by token and by
@@ -9,7 +10,8 @@ import Synchronization
 /// socket is attached to it once upgraded (`attach`). A revocation that arrives between the two
 /// marks the reservation, and the socket is closed with 4001 as soon as it is attached: no logout
 /// can slip between the upgrade's check and the socket's registration. The slot is freed when the
-/// channel closes (`remove`), whatever happened before.
+/// channel closes (`remove`), whatever happened before. `openSockets` counts the attached ones
+/// (`chorus_gateway_open_websockets`).
 final class ConnectionRegistry: Sendable {
     /// Why a reservation was refused.
     enum Refusal: Error, Equatable {
@@ -46,11 +48,13 @@ final class ConnectionRegistry: Sendable {
     let maxConnections: Int
     /// Most WebSockets of one user on this gateway.
     let maxPerUser: Int
+    private let openSockets: Gauge?
     private let state = Mutex(State())
 
-    init(maxConnections: Int = .max, maxPerUser: Int = .max) {
+    init(maxConnections: Int = .max, maxPerUser: Int = .max, openSockets: Gauge? = nil) {
         self.maxConnections = maxConnections
         self.maxPerUser = maxPerUser
+        self.openSockets = openSockets
     }
 
     /// Reserves a slot for a socket of `identity`; its id is the connection's id.
@@ -76,27 +80,32 @@ final class ConnectionRegistry: Sendable {
             if let revoked = reservation.revoked { return (true, (.tokenRevoked, revoked)) }
             return (true, state.closedWith)
         }
+        if found { openSockets?.increment() }
         if let close { connection.close(code: close.code, reason: close.reason) }
         return found
     }
 
     /// Frees the slot `id` (reserved or attached); harmless if already free.
     func remove(_ id: UInt64) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let (wasAttached, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
             let identity: Identity
+            let attached: Bool
             if let connection = state.attached.removeValue(forKey: id) {
                 identity = connection.identity
+                attached = true
             } else if let reservation = state.reserved.removeValue(forKey: id) {
                 identity = reservation.identity
+                attached = false
             } else {
-                return []
+                return (false, [])
             }
             Self.unindex(id, from: &state.byUser, key: identity.userID)
             Self.unindex(id, from: &state.byToken, key: identity.tokenID)
-            guard state.isEmpty, !state.emptyWaiters.isEmpty else { return [] }
+            guard state.isEmpty, !state.emptyWaiters.isEmpty else { return (attached, []) }
             defer { state.emptyWaiters.removeAll() }
-            return Array(state.emptyWaiters.values)
+            return (attached, Array(state.emptyWaiters.values))
         }
+        if wasAttached { openSockets?.decrement() }
         for waiter in waiters { waiter.resume() }
     }
 

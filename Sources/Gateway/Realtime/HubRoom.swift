@@ -65,10 +65,10 @@ final class HubRoom {
             if let seq = event.seq {
                 guard seq > cursor else { continue }
                 cursor = seq
-            } else if event.fromUser == connection.identity.userID {
-                continue
+                connection.deliver(event.frame)
+            } else if event.fromUser != connection.identity.userID {
+                connection.send(event.frame)
             }
-            connection.send(event.frame)
         }
         member.phase = .ahead(cursor: cursor)
         settle(member)
@@ -103,7 +103,7 @@ final class HubRoom {
                     member.phase = .joining(held: held)
                 case .ahead(let cursor):
                     if delivery.seq > cursor {
-                        member.connection.send(delivery.frame)
+                        member.connection.deliver(delivery.frame)
                         member.phase = .ahead(cursor: delivery.seq)
                     }
                     settle(member)

@@ -15,11 +15,16 @@ import Synchronization
 ///
 /// Order: a socket's frames and its close are written in the order they were appended, on its
 /// one event loop.
+///
+/// Metrics: a batch counts what it wrote (text frames, bytes, room messages) in local integers and
+/// adds them to `metrics` once at its end, so the fan-out costs no atomic operation per socket.
 final class LoopWriter: Sendable {
     private enum Item: @unchecked Sendable {
         // `WebSocketHandler` is touched only on `loop`, where the batch is written.
         /// A text message (the JSON payload, framed here) for one socket.
         case text(ByteBuffer, WebSocketHandler)
+        /// A room message for one socket (a delivery: counted as one).
+        case message(ByteBuffer, WebSocketHandler)
         /// A text message for every socket in the list.
         case fanout(ByteBuffer, [WebSocketHandler])
         /// Write nothing more after the frames before; then close with this code.
@@ -33,16 +38,24 @@ final class LoopWriter: Sendable {
     let flushInterval: TimeAmount?
     /// The deadlines of the loop's sockets.
     let timer: LoopTimer
+    /// Where the batches count what they wrote; the loop's sockets count their own frames there too.
+    let metrics: GatewayMetrics
     private let batch = Mutex<[Item]>([])
 
-    init(loop: any EventLoop, flushInterval: Duration = .zero) {
+    init(loop: any EventLoop, flushInterval: Duration = .zero, metrics: GatewayMetrics = GatewayMetrics()) {
         self.loop = loop
+        self.metrics = metrics
         self.flushInterval = flushInterval > .zero ? TimeAmount(flushInterval) : nil
         self.timer = LoopTimer(loop: loop)
     }
 
     func send(_ payload: ByteBuffer, to socket: WebSocketHandler) {
         append(.text(payload, socket))
+    }
+
+    /// Writes a room message (a `message` frame's payload) to one socket.
+    func deliver(_ payload: ByteBuffer, to socket: WebSocketHandler) {
+        append(.message(payload, socket))
     }
 
     /// Writes `payload` to every socket in `sockets` (all on this loop), framed once.
@@ -79,13 +92,26 @@ final class LoopWriter: Sendable {
     private func drain() {
         var items: [Item] = []
         batch.withLock { swap(&items, &$0) }
+        var frames = 0
+        var bytes = 0
+        var deliveries = 0
         for item in items {
             switch item {
-            case .text(let payload, let socket):
-                socket.write(ServerFrames.text(payload, allocator: ServerFrames.allocator))
+            case .text(let payload, let socket), .message(let payload, let socket):
+                let frame = ServerFrames.text(payload, allocator: ServerFrames.allocator)
+                guard socket.write(frame) else { continue }
+                frames += 1
+                bytes += frame.readableBytes
+                if case .message = item { deliveries += 1 }
             case .fanout(let payload, let sockets):
                 let frame = ServerFrames.text(payload, allocator: ServerFrames.allocator)
-                for socket in sockets { socket.write(frame) }
+                var written = 0
+                for socket in sockets {
+                    if socket.write(frame) { written += 1 }
+                }
+                frames += written
+                bytes += written * frame.readableBytes
+                deliveries += written
             case .close(let socket, let code, let reason):
                 if socket.needsFlush { socket.flush() }
                 socket.close(code: code, reason: reason)
@@ -94,9 +120,10 @@ final class LoopWriter: Sendable {
                 socket.writeReplay(payloads, done: done)
             }
         }
+        metrics.textWritten(frames: frames, bytes: bytes, deliveries: deliveries)
         for item in items {
             switch item {
-            case .text(_, let socket):
+            case .text(_, let socket), .message(_, let socket):
                 if socket.needsFlush { socket.flush() }
             case .fanout(_, let sockets):
                 for socket in sockets where socket.needsFlush { socket.flush() }

@@ -24,6 +24,8 @@ struct WebSocketAcceptor: Sendable {
     let outboundBufferBytes: Int
     let ratePerSecond: Double
     let rateBurst: Double
+    /// Where refusals, sockets and their frames are counted.
+    var metrics: GatewayMetrics { loopWriters.metrics }
 
     /// The receive buffer of a socket: it starts small and grows only for a client that sends
     /// more at once. NIO keeps the largest one a channel used, so this is what an idle socket holds;
@@ -35,13 +37,17 @@ struct WebSocketAcceptor: Sendable {
     /// costs nothing else and takes no admission slot), the admission rate, the connection caps,
     /// and last the revocation lookup in Redis. A lookup that fails refuses (503), never admits.
     func admit(_ request: WebSocketUpgradeRequest, channel: any Channel) async throws(UpgradeRefusal) -> Admitted {
-        guard let token = request.token else { throw .unauthorized("missing token: use Authorization: Bearer or ?token=") }
-        guard let identity = await authenticator.tokens.verify(token) else { throw .unauthorized("invalid or expired token") }
-        guard admission.allow() else { throw .unavailable("too many new connections, retry shortly") }
+        guard let token = request.token else {
+            throw .unauthorized("missing token: use Authorization: Bearer or ?token=", reason: .missingToken)
+        }
+        guard let identity = await authenticator.tokens.verify(token) else {
+            throw .unauthorized("invalid or expired token", reason: .invalidToken)
+        }
+        guard admission.allow() else { throw .unavailable("too many new connections, retry shortly", reason: .admissionRate) }
         let id: UInt64
         switch registry.reserve(identity) {
         case .success(let reserved): id = reserved
-        case .failure(.full): throw .unavailable("this gateway is at its WebSocket limit, retry")
+        case .failure(.full): throw .unavailable("this gateway is at its WebSocket limit, retry", reason: .connectionLimit)
         case .failure(.userLimit): throw .userLimit
         }
         // From here the slot is freed by whoever ends the connection: this refusal, the upgrade's
@@ -51,11 +57,11 @@ struct WebSocketAcceptor: Sendable {
             revoked = try await authenticator.isRevoked(identity)
         } catch {
             registry.remove(id)
-            throw .unavailable("cannot check the token right now, retry")
+            throw .unavailable("cannot check the token right now, retry", reason: .revocationCheckFailed)
         }
         if revoked {
             registry.remove(id)
-            throw .unauthorized("token has been revoked")
+            throw .unauthorized("token has been revoked", reason: .revoked)
         }
         return Admitted(identity: identity, id: id)
     }
@@ -73,7 +79,7 @@ struct WebSocketAcceptor: Sendable {
             configuration: protocolConfiguration, now: now, expiresAt: Self.deadline(ofUnixSeconds: admitted.identity.expiresAt, now: now)
         )
         let writer = loopWriters.writer(for: channel.eventLoop)
-        let handler = WebSocketHandler(machine: machine, timer: writer.timer, replayBudget: max(1, outboundBufferBytes / 2))
+        let handler = WebSocketHandler(machine: machine, timer: writer.timer, metrics: writer.metrics, replayBudget: max(1, outboundBufferBytes / 2))
         let connection = ClientConnection(
             id: admitted.id, identity: admitted.identity, rate: ratePerSecond, burst: rateBurst, socket: handler, writer: writer
         )

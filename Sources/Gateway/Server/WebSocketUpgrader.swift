@@ -7,6 +7,7 @@ import NIOHTTP1
 /// (`WebSocketAcceptor.admit`); a refusal is remembered and the request falls through to
 /// `GatewayChannel`, which answers it with the refusal's status instead of `101`. `upgrade`
 /// then builds the WebSocket pipeline. One per connection (it remembers that connection's outcome).
+/// Each refusal is counted by its reason (`chorus_gateway_upgrades_refused_total`).
 struct WebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader {
     typealias UpgradeResult = GatewayChannel.UpgradeResult
 
@@ -42,6 +43,7 @@ struct WebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader {
             request = try WebSocketUpgradeRequest(upgradeRequest)
         } catch {
             outcome.value = .refused(error)
+            acceptor.metrics.upgradeRefused(error.reason)
             return channel.eventLoop.makeFailedFuture(error)
         }
         let acceptor = self.acceptor
@@ -61,8 +63,9 @@ struct WebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader {
                 headers.add(name: "Sec-WebSocket-Accept", value: request.accept)
                 answer.succeed(headers)
             case .failure(let error):
-                let refusal = error as? UpgradeRefusal ?? .unavailable("the upgrade could not be completed, retry")
+                let refusal = error as? UpgradeRefusal ?? .unavailable("the upgrade could not be completed, retry", reason: .failed)
                 outcome.value = .refused(refusal)
+                acceptor.metrics.upgradeRefused(refusal.reason)
                 answer.fail(refusal)
             }
         }
@@ -80,7 +83,7 @@ struct WebSocketUpgrader: NIOTypedHTTPServerProtocolUpgrader {
 
     func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
         channel.eventLoop.makeCompletedFuture {
-            guard case .admitted(let admitted)? = outcome.value else { throw UpgradeRefusal.unavailable("upgrade without admission") }
+            guard case .admitted(let admitted)? = outcome.value else { throw UpgradeRefusal.unavailable("upgrade without admission", reason: .failed) }
             try acceptor.open(admitted, channel: channel)
             return .webSocket
         }

@@ -2,6 +2,7 @@ import ClusterKit
 import NIOCore
 import Synchronization
 import NIOWebSocket
+import Prometheus
 
 /// One WebSocket connection after the upgrade, as a plain NIO channel handler: no Swift task, no
 /// async sequence, nothing that lives per connection but this object, its `ChatSession` and NIO's
@@ -12,7 +13,8 @@ import NIOWebSocket
 /// frame is pre-encoded (`ServerFrames`) and written straight to the socket: the event loop's
 /// `LoopWriter` writes the batched room traffic through `write`/`flush`/`close`, control frames
 /// are written here. Time (idle ping, pong timeout, token expiry, close handshake) comes from the
-/// loop's `LoopTimer`: no scheduled task per connection.
+/// loop's `LoopTimer`: no scheduled task per connection. It counts its frames in `metrics`
+/// (received frames one by one; what `LoopWriter` writes through it is counted per batch there).
 ///
 /// Event loop only, hence `@unchecked Sendable`: `LoopWriter` holds it in batches that it runs on
 /// this connection's loop.
@@ -50,10 +52,18 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     let replayBudget: Int
     /// A replay that cannot write for this long (the client stopped reading) closes with 4008.
     let replayStallTimeout: TimeAmount
+    private let metrics: GatewayMetrics
+    /// The code of the first close frame sent (the server's, or the echo of the client's): the
+    /// `code` this connection is counted under when it ends (1006 without one).
+    private var closeCode: CloseCode?
 
-    init(machine: WebSocketStateMachine, timer: LoopTimer, replayBudget: Int = 512 * 1024, replayStallTimeout: TimeAmount = .seconds(30)) {
+    init(
+        machine: WebSocketStateMachine, timer: LoopTimer, metrics: GatewayMetrics = GatewayMetrics(),
+        replayBudget: Int = 512 * 1024, replayStallTimeout: TimeAmount = .seconds(30)
+    ) {
         self.machine = machine
         self.timer = timer
+        self.metrics = metrics
         self.replayBudget = max(1, replayBudget)
         self.replayStallTimeout = replayStallTimeout
     }
@@ -81,8 +91,10 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        let opcode = UInt8(webSocketOpcode: frame.opcode)
+        metrics.framesReceived[Int(opcode & 0xF)].increment()
         let received = WebSocketStateMachine.Frame(
-            fin: frame.fin, reservedBits: frame.reservedBits.rawValue, opcode: UInt8(webSocketOpcode: frame.opcode),
+            fin: frame.fin, reservedBits: frame.reservedBits.rawValue, opcode: opcode,
             masked: frame.maskKey != nil, payload: frame.unmaskedData
         )
         let now = NIODeadline.now()
@@ -116,6 +128,7 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        metrics.closed(closeCode ?? .abnormalClosure)
         machine.channelClosed()
         timer.remove(self)
         endReplay()
@@ -130,14 +143,18 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Writes a complete server frame, unless the connection is closing or closed. A client that
     /// does not read (the kernel's send buffer full and the channel's pending bytes over the
     /// high-water mark, `WS_OUTBOUND_BUFFER_BYTES`) is closed with 4008 and gets nothing more.
-    func write(_ frame: ByteBuffer) {
-        guard machine.isOpen, let context else { return }
+    /// `true` if the frame was written (the caller counts it).
+    @discardableResult
+    func write(_ frame: ByteBuffer) -> Bool {
+        guard machine.isOpen, let context else { return false }
         guard writable else {
-            return close(code: .slowConsumer, reason: "slow consumer: outbound buffer overflowed")
+            close(code: .slowConsumer, reason: "slow consumer: outbound buffer overflowed")
+            return false
         }
         context.write(wrapOutboundOut(frame), promise: nil)
         unflushed += 1
         if unflushed >= Self.flushEvery { flush() }
+        return true
     }
 
     func flush() {
@@ -175,7 +192,8 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
         guard let context, let queue = replay else { return }
         queue.pumpScheduled = false
         guard machine.isOpen else { return endReplay() }
-        var wrote = false
+        var wrote = 0
+        var bytes = 0
         while queue.inFlight < replayBudget, let next = queue.frames.popFirst() {
             let size = next.frame.readableBytes
             queue.inFlight += size
@@ -183,19 +201,21 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
             written.futureResult.whenComplete { _ in self.replayWritten(size) }
             context.write(wrapOutboundOut(next.frame), promise: written)
             next.pageDone?.succeed(true)
-            wrote = true
+            wrote += 1
+            bytes += size
         }
+        metrics.textWritten(frames: wrote, bytes: bytes, deliveries: wrote)
         if queue.frames.isEmpty {
             queue.stall?.cancel()
             queue.stall = nil
             if queue.inFlight == 0 { replay = nil }
-        } else if wrote || queue.stall == nil {
+        } else if wrote > 0 || queue.stall == nil {
             queue.stall?.cancel()
             queue.stall = context.eventLoop.scheduleTask(in: replayStallTimeout) {
                 self.close(code: .slowConsumer, reason: "slow consumer: history replay not read")
             }
         }
-        if wrote { flush() }
+        if wrote > 0 { flush() }
     }
 
     /// A history frame left the channel: room for the next ones (pumped in a task of their own,
@@ -234,14 +254,19 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
             // (one over the limit is not answered).
             guard writable else { return close(code: .slowConsumer, reason: "slow consumer: outbound buffer overflowed") }
             guard session?.allowControlFrame(now: now) ?? true else { return }
-            context.write(wrapOutboundOut(ServerFrames.pong(payload, allocator: allocator)), promise: nil)
+            let pong = ServerFrames.pong(payload, allocator: allocator)
+            count(pong, as: metrics.pongFramesSent)
+            context.write(wrapOutboundOut(pong), promise: nil)
             unflushed += 1
             if unflushed >= Self.flushEvery { flush() }
         case .sendPing:
-            context.writeAndFlush(wrapOutboundOut(ServerFrames.ping(allocator: allocator)), promise: nil)
+            let ping = ServerFrames.ping(allocator: allocator)
+            count(ping, as: metrics.pingFramesSent)
+            context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
         case .sendClose(let close):
             unflushed = 0
-            context.writeAndFlush(wrapOutboundOut(ServerFrames.close(code: close.code, reason: close.reason, allocator: allocator)), promise: nil)
+            if close.code == .slowConsumer { metrics.slowConsumerCloses.increment() }
+            context.writeAndFlush(wrapOutboundOut(closeFrame(close)), promise: nil)
         case .closeConnection(let close):
             unflushed = 0
             timer.remove(self)
@@ -251,12 +276,26 @@ final class WebSocketHandler: ChannelInboundHandler, @unchecked Sendable {
             // (`inputClosed`). Closing at once instead would reset the connection if unread input
             // is left, and the reset can destroy the close frame before the client reads it.
             draining = true
-            context.write(wrapOutboundOut(ServerFrames.close(code: close.code, reason: close.reason, allocator: allocator)), promise: nil)
+            context.write(wrapOutboundOut(closeFrame(close)), promise: nil)
             context.flush()
             context.close(mode: .output, promise: nil)
             let channel = context.channel
             context.eventLoop.scheduleTask(in: machine.configuration.closeTimeout) { channel.close(promise: nil) }
         }
+    }
+
+    /// The close frame for `close`, counted; the first one sent names the connection's close code.
+    private func closeFrame(_ close: WebSocketStateMachine.Close) -> ByteBuffer {
+        if closeCode == nil { closeCode = close.code }
+        let frame = ServerFrames.close(code: close.code, reason: close.reason, allocator: allocator)
+        count(frame, as: metrics.closeFramesSent)
+        return frame
+    }
+
+    /// Counts a control frame this handler writes itself.
+    private func count(_ frame: ByteBuffer, as counter: Counter) {
+        counter.increment()
+        metrics.sentBytes.increment(by: Int64(frame.readableBytes))
     }
 
     // MARK: Time

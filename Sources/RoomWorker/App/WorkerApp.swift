@@ -14,12 +14,14 @@ func buildWorker(
     logger: Logger,
     metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
 ) -> (app: some ApplicationProtocol, worker: WorkerService<ContinuousClock>) {
+    let counters = WorkerMetrics(registry: metrics)
     let postgres = PostgresClient(url: config.node.databaseURL, poolSize: config.node.databasePoolSize, logger: logger)
-    let redis = RedisClient(url: config.node.redisURL, logger: logger)
+    let redis = RedisClient(url: config.node.redisURL, logger: logger, metrics: counters.node.redisCommands)
     let worker = WorkerService(
-        config: config, redis: redis, store: WorkerStore(client: postgres, logger: logger), clock: ContinuousClock(), logger: logger
+        config: config, redis: redis, store: WorkerStore(client: postgres, logger: logger), clock: ContinuousClock(), logger: logger,
+        metrics: counters
     )
-    let subscriber = RedisSubscriber(url: config.node.redisURL, logger: logger) { channel, payload in
+    let subscriber = RedisSubscriber(url: config.node.redisURL, logger: logger, metrics: counters.node.redisSubscriber) { channel, payload in
         worker.handle(channel: channel, payload: payload)
     }
     subscriber.subscribe(config.node.names.worker(config.node.nodeID))

@@ -2,13 +2,13 @@ import CMemoryTrim
 import ClusterKit
 import Foundation
 import Logging
-import Metrics
 import NIOCore
 
 /// Carries out what the worker's state machine decides. It holds the machine, feeds it every
 /// event with the time, and performs the actions: Redis writes at once and in order (so a room's
 /// events reach the gateways in seq order), Postgres work and timers handed to the service's task
-/// group as `WorkerJob`s.
+/// group as `WorkerJob`s. It counts what it carries out in `metrics` (stored messages, commit
+/// retries, fenced commits) and sets the room gauges on every housekeeping tick.
 actor WorkerExecutor<C: Clock> where C.Duration == Duration {
     private var machine: RoomOwnershipStateMachine
     private let clock: C
@@ -21,11 +21,14 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Reply channel names by gateway id (one string per gateway, not one per reply).
     private var gatewayChannels: [String: String] = [:]
-    private let roomsLoaded = Gauge(label: "chorus_worker_rooms_loaded")
-    private let roomBytes = Gauge(label: "chorus_worker_room_state_bytes")
+    private let metrics: WorkerMetrics
 
-    init(settings: WorkerSettings, names: ChannelNames, clock: C, redis: RedisClient, logger: Logger, jobs: AsyncStream<WorkerJob>.Continuation) {
+    init(
+        settings: WorkerSettings, names: ChannelNames, clock: C, redis: RedisClient, logger: Logger, metrics: WorkerMetrics,
+        jobs: AsyncStream<WorkerJob>.Continuation
+    ) {
         self.machine = RoomOwnershipStateMachine(settings: settings)
+        self.metrics = metrics
         self.clock = clock
         self.origin = clock.now
         self.redis = redis
@@ -84,8 +87,9 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
         // glibc keeps freed memory in its arenas: hand a large release back to the system, so
         // that unloading rooms shows in the resident set and not only in `heldBytes`.
         if held - machine.heldBytes >= 8 << 20 { _ = chorus_memory_trim() }
-        roomsLoaded.record(machine.rooms.count)
-        roomBytes.record(machine.heldBytes)
+        metrics.roomsOwned.set(to: Double(machine.servedRoomCount))
+        metrics.roomsLoaded.set(to: Double(machine.rooms.count))
+        metrics.roomStateBytes.set(to: Double(machine.heldBytes))
     }
 
     /// The running commit ended; `prepared` holds its frames and events, encoded while it ran.
@@ -95,6 +99,7 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
         case .success(.committed):
             carryOut(machine.commitSucceeded(frames: prepared.frames, now: now), prepared: prepared)
         case .success(.fenced(let lost)):
+            metrics.fencedCommits.increment()
             logger.warning("commit fenced: rooms lost or closed", metadata: ["rooms": "\(lost.sorted())"])
             carryOut(machine.commitFenced(lost: lost, now: now))
         case .success(.duplicates(let stored)):
@@ -146,8 +151,10 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
             case .commit(let batch):
                 jobs.yield(.commit(batch))
             case .retryCommit(let delay):
+                metrics.commitRetries.increment()
                 jobs.yield(.retryCommit(after: delay))
             case .publishCommitted(let batch):
+                metrics.storedMessages.increment(by: Int64(batch.sends.count))
                 if !commands.isEmpty { redis.write(commands) }
                 commands.removeAll()
                 writeCommitted(batch, prepared: prepared ?? BatchPublications(batch.messages, names: names))

@@ -6,7 +6,8 @@ import Synchronization
 
 /// Runs a worker's cluster life: its session and heartbeat, the requests from Redis, and the jobs
 /// of its `WorkerExecutor` (room loads, group commits, retries, releases), all in one task group.
-/// Every timer runs on the injected clock.
+/// Every timer runs on the injected clock, which also times the commits and room loads recorded in
+/// `metrics`.
 final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Duration {
     let nodeID: String
     let config: WorkerConfig
@@ -16,6 +17,7 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
     let gateways: Membership
     let ringWatcher: RingWatcher
     let logger: Logger
+    let metrics: WorkerMetrics
     private let clock: C
     private let jobs: AsyncStream<WorkerJob>
     private let jobSink: AsyncStream<WorkerJob>.Continuation
@@ -27,8 +29,9 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
     private let requestSink: AsyncStream<RoomRequest>.Continuation
     private let joined = Atomic<Bool>(false)
 
-    init(config: WorkerConfig, redis: RedisClient, store: WorkerStore, clock: C, logger: Logger) {
+    init(config: WorkerConfig, redis: RedisClient, store: WorkerStore, clock: C, logger: Logger, metrics: WorkerMetrics) {
         self.nodeID = config.node.nodeID
+        self.metrics = metrics
         self.config = config
         self.store = store
         self.clock = clock
@@ -40,12 +43,13 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
         self.jobSink = jobSink
         (requests, requestSink) = AsyncStream.makeStream(of: RoomRequest.self)
         self.executor = WorkerExecutor(
-            settings: WorkerSettings(config), names: config.node.names, clock: clock, redis: redis, logger: logger, jobs: jobSink
+            settings: WorkerSettings(config), names: config.node.names, clock: clock, redis: redis, logger: logger, metrics: metrics,
+            jobs: jobSink
         )
         // Ring changes reach the executor in order, through a stream its run loop reads.
         let (rings, ringSink) = AsyncStream.makeStream(of: HashRing.self, bufferingPolicy: .bufferingNewest(16))
         self.rings = rings
-        self.ringWatcher = RingWatcher(membership: membership, clock: clock, logger: logger) { ring in
+        self.ringWatcher = RingWatcher(membership: membership, clock: clock, logger: logger, members: metrics.node.ringMembers) { ring in
             ringSink.yield(ring)
         }
     }
@@ -166,8 +170,11 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
 
     private func load(_ roomID: Int64) async {
         guard let session = await executor.session else {
+            metrics.roomLoaded(.sessionExpired, after: nil)
             return await executor.roomLoadFailed(roomID, code: .unavailable, message: "worker has no session, retry")
         }
+        let started = clock.now
+        func done(_ outcome: WorkerMetrics.LoadOutcome) { metrics.roomLoaded(outcome, after: started.duration(to: clock.now)) }
         do {
             switch try await storage({ try await $0.acquire(roomID: roomID, session: session) }) {
             case .acquired(let lastSeq):
@@ -177,16 +184,21 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
                         try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow)
                     )
                 }
+                done(.loaded)
                 await executor.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys)
             case .notFound:
+                done(.notFound)
                 await executor.roomLoadFailed(roomID, code: .roomNotFound, message: "room not found")
             case .busy:
+                done(.busy)
                 await executor.roomLoadFailed(roomID, code: .unavailable, message: "room is being handed over, retry")
             case .sessionExpired:
+                done(.sessionExpired)
                 await executor.roomLoadFailed(roomID, code: .unavailable, message: "worker session expired, retry")
                 await executor.sessionLost()
             }
         } catch {
+            done(.failed)
             logger.warning("room load failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
             await executor.roomLoadFailed(roomID, code: .unavailable, message: "storage unavailable, retry")
         }
@@ -199,12 +211,15 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
         // The frames and events are encoded on another core while Postgres commits.
         async let prepared = BatchPublications(messages, names: config.node.names)
         let result: Result<WorkerStore.CommitResult, any Error>
+        let started = clock.now
         do {
             guard let session = await executor.session else { throw SessionMissing() }
             result = .success(try await storage { try await $0.commit(messages, previous: batch.previous, session: session) })
         } catch {
             result = .failure(error)
         }
+        metrics.commitDuration.record(started.duration(to: clock.now))
+        metrics.commitBatchSize.record(Double(messages.count))
         await executor.commitEnded(result, prepared: await prepared)
     }
 
@@ -222,7 +237,12 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
     /// Runs a storage call bounded by `STORAGE_TIMEOUT_MS`.
     private func storage<T: Sendable>(_ operation: @escaping @Sendable (WorkerStore) async throws -> T) async throws -> T {
         let store = self.store
-        return try await withTimeout(config.storageTimeout) { try await operation(store) }
+        do {
+            return try await withTimeout(config.storageTimeout) { try await operation(store) }
+        } catch {
+            metrics.node.postgres.record(error)
+            throw error
+        }
     }
 
     private struct SessionMissing: Error {}

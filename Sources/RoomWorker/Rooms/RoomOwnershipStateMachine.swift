@@ -51,6 +51,14 @@ struct RoomOwnershipStateMachine {
     /// Every room this worker holds in Postgres (for the final release).
     var ownedRoomIDs: [Int64] { Array(rooms.keys) }
 
+    /// Rooms this worker serves: loaded, and not being handed over.
+    var servedRoomCount: Int {
+        rooms.values.reduce(0) { count, slot in
+            guard case .ready(let room) = slot, !room.releasing else { return count }
+            return count + 1
+        }
+    }
+
     // MARK: Session and ring
 
     /// A new session is open (at start, or after the old one expired): nothing is owned yet.

@@ -11,7 +11,7 @@ import Testing
         let environment = [
             "CHORUS_CLUSTER_DIR": state, "CHORUS_BIN_DIR": TestEnvironment.binDirectory.path,
             "GATEWAY_BASE_PORT": "\(base)", "WORKER_BASE_PORT": "\(base + 5)",
-            "CHORUS_LB_PORT": "\(base + 8)", "CHORUS_LB_TLS_PORT": "\(base + 9)",
+            "CHORUS_LB_PORT": "\(base + 8)", "CHORUS_LB_TLS_PORT": "\(base + 9)", "CHORUS_PROMETHEUS_PORT": "\(base + 11)",
             "CLUSTER_NAME": uniqueName("script"), "JWT_SECRET": TestCluster.jwtSecret, "SCRYPT_LOG2N": "10",
         ]
         func cluster(_ arguments: String) async throws -> String {
@@ -22,16 +22,26 @@ import Testing
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
         do {
-            _ = try await cluster("up --gateways 2 --workers 1")
+            _ = try await cluster("up --gateways 2 --workers 1 --monitoring")
             let status = JSON(text: try await cluster("status --json"))
             #expect(status["gateways"].array.count == 2)
             #expect(status["lb"]["url"].string == "http://127.0.0.1:\(base + 8)")
             let ca = try #require(status["lb"]["ca_file"].string)
             let health = try await Shell.run("curl -sS --cacert '\(ca)' https://localhost:\(base + 9)/readyz -o /dev/null -w '%{http_code}'")
             #expect(health == "200")
+            // Prometheus scrapes both gateways, the worker and HAProxy, with the rules loaded.
+            #expect(status["prometheus"]["url"].string == "http://127.0.0.1:\(base + 11)")
+            var targets = ""
+            for _ in 0..<50 where !targets.contains("haproxy") {  // discovered a moment after start
+                try await Task.sleep(for: .milliseconds(200))
+                targets = try await Shell.run("curl -sS http://127.0.0.1:\(base + 11)/api/v1/targets")
+            }
+            for job in ["chorus-gateway", "chorus-worker", "haproxy"] { #expect(targets.contains(#""job":"\#(job)""#), "\(job) not scraped") }
+            #expect(try await Shell.run("curl -sS http://127.0.0.1:\(base + 11)/api/v1/rules").contains("ChorusNoReadyGateway"))
 
             #expect(try await cluster("scale gateways +1").contains("2 -> 3 running"))
             #expect(try await lbStatus("gateway-3") == "UP")
+            #expect(try await Shell.run("cat '\(state)/prometheus/targets/gateway.json'").contains("127.0.0.1:\(base + 2)"))
             #expect(try await cluster("scale gateways -1").contains("3 -> 2 running"))
             #expect(try await lbStatus("gateway-3") == "MAINT")
             _ = try await cluster("restart --rolling gateways")

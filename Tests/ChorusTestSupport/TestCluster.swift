@@ -26,7 +26,7 @@ public final class TestCluster: Sendable {
     public init(
         gateways: Int = 2, workers: Int = 3, environment: [String: String] = [:],
         redis: RedisServer? = nil, postgres: PostgresServer? = nil, gatewayOpenFiles: Int? = nil,
-        behindLoadBalancer: Bool = false
+        behindLoadBalancer: Bool = TestEnvironment.behindLoadBalancer
     ) async throws {
         let name = uniqueName("test")
         self.name = name

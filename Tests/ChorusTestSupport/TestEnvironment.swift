@@ -19,6 +19,12 @@ public enum TestEnvironment {
         return repositoryRoot.appendingPathComponent(".build/debug")
     }
 
+    /// Whether clusters sit behind HAProxy unless a test says otherwise (`CHORUS_TEST_BEHIND_LB=1`,
+    /// set by `scripts/test` for its pass of the suites through the balancer).
+    public static var behindLoadBalancer: Bool {
+        ProcessInfo.processInfo.environment["CHORUS_TEST_BEHIND_LB"] == "1"
+    }
+
     /// The checkout this test was built from.
     public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

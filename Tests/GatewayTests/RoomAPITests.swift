@@ -13,7 +13,8 @@ import Testing
             let created = try await client.json("/v1/rooms", .post, token: owner.token, body: #"{"name":"général 🎉"}"#)
             #expect(created.status == .created)
             let room = created.json["room"]
-            #expect(room.keys == ["id", "name", "owner_id", "created_at", "last_seq"])
+            #expect(room.keys == ["id", "name", "owner_id", "created_at", "last_seq", "visibility", "topic"])
+            #expect(room["visibility"].string == "public" && room["topic"].string == "")
             #expect(room["name"].string == "général 🎉")
             #expect(room["owner_id"].int == owner.id)
             #expect(room["last_seq"].int == 0)
@@ -44,6 +45,30 @@ import Testing
             #expect(pageIDs.first.map { $0 <= ids[0] } == true)
             let firstPage = try await client.json("/v1/rooms", .get, token: owner.token)
             #expect(firstPage.json["rooms"].array.count <= 50)
+        }
+    }
+
+    /// Contract v1.1: a room has a visibility and a topic. Private rooms are refused until access
+    /// control is in (never silently created public).
+    @Test func create_withTopicAndVisibility() async throws {
+        try await GatewayHarness.withGateway { client in
+            let owner = try await client.register()
+            let created = try await client.json("/v1/rooms", .post, token: owner.token, body: #"{"name":"r","visibility":"public","topic":"about r"}"#)
+            #expect(created.status == .created)
+            #expect(created.json["room"]["visibility"].string == "public")
+            #expect(created.json["room"]["topic"].string == "about r")
+            let id = try #require(created.json["room"]["id"].int)
+            #expect(try await client.json("/v1/rooms/\(id)", .get, token: owner.token).json["room"]["topic"].string == "about r")
+            let longest = String(repeating: "é", count: 250)  // 500 bytes
+            #expect(try await client.json("/v1/rooms", .post, token: owner.token, body: #"{"name":"r","topic":"\#(longest)"}"#).status == .created)
+            for body in [
+                #"{"name":"r","topic":"\#(longest)x"}"#, #"{"name":"r","topic":"a\u0000b"}"#,
+                #"{"name":"r","visibility":"secret"}"#, #"{"name":"r","visibility":"private"}"#,
+            ] {
+                let refused = try await client.json("/v1/rooms", .post, token: owner.token, body: body)
+                #expect(refused.status == .badRequest, "\(body)")
+                #expect(refused.json["error"]["code"].string == "validation_failed", "\(body)")
+            }
         }
     }
 

@@ -97,5 +97,21 @@ extension Migration {
             "CREATE INDEX revoked_tokens_revoked_at ON revoked_tokens (revoked_at)",
             "CREATE INDEX users_deleted_at ON users (deleted_at) WHERE deleted_at IS NOT NULL",
         ]),
+        // Contract v1.1 (access control). Existing rooms stay public. A column with a constant
+        // default rewrites no row (Postgres 11+), so this runs on a live cluster in milliseconds.
+        Migration(version: 4, name: "room visibility and topic, room participants", statements: [
+            "ALTER TABLE rooms ADD COLUMN visibility text NOT NULL DEFAULT 'public' CHECK (visibility IN ('public', 'private'))",
+            "ALTER TABLE rooms ADD COLUMN topic text NOT NULL DEFAULT ''",
+            """
+            CREATE TABLE room_participants (
+                room_id  bigint NOT NULL REFERENCES rooms (id),
+                user_id  bigint NOT NULL REFERENCES users (id),
+                role     text NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+                added_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (room_id, user_id)
+            )
+            """,
+            "CREATE INDEX room_participants_user ON room_participants (user_id, room_id)",
+        ]),
     ]
 }

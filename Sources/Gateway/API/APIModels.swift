@@ -33,6 +33,8 @@ struct RoomJSON: Encodable, Sendable {
     let ownerID: Int64
     let createdAt: String
     let lastSeq: Int64
+    let visibility: String
+    let topic: String
 
     init(_ room: RoomRecord) {
         self.id = room.id
@@ -40,10 +42,12 @@ struct RoomJSON: Encodable, Sendable {
         self.ownerID = room.ownerID
         self.createdAt = Timestamp.format(room.createdAt)
         self.lastSeq = room.lastSeq
+        self.visibility = room.visibility
+        self.topic = room.topic
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name
+        case id, name, visibility, topic
         case ownerID = "owner_id"
         case createdAt = "created_at"
         case lastSeq = "last_seq"

@@ -8,7 +8,11 @@ struct RoomRoutes: Sendable {
     let events: RoomEvents
     let maxBodyBytes: Int
 
-    struct CreateBody: Decodable { let name: String }
+    struct CreateBody: Decodable {
+        let name: String
+        let visibility: String?
+        let topic: String?
+    }
 
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.post(use: create)
@@ -22,8 +26,14 @@ struct RoomRoutes: Sendable {
     @Sendable func create(_ request: Request, context: GatewayRequestContext) async throws -> EditedResponse<RoomEnvelope> {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(CreateBody.self, limit: maxBodyBytes)
-        if let error = Validation.roomName(body.name) { throw error }
-        let room = try await rooms.create(name: body.name, ownerID: identity.userID)
+        if let error = Validation.roomName(body.name) ?? body.topic.flatMap(Validation.roomTopic) { throw error }
+        switch body.visibility ?? "public" {
+        case "public": break
+        // Refused rather than ignored: a client asking for privacy must not get a public room.
+        case "private": throw APIError(.validationFailed, "private rooms are not available on this server yet")
+        default: throw APIError(.validationFailed, "visibility must be 'public' or 'private'")
+        }
+        let room = try await rooms.create(name: body.name, topic: body.topic ?? "", ownerID: identity.userID)
         return EditedResponse(status: .created, response: RoomEnvelope(room: RoomJSON(room)))
     }
 

@@ -46,6 +46,19 @@ enum Validation {
         return nil
     }
 
+    /// A room's topic: at most `roomTopicMaxBytes` UTF-8 bytes (may be empty), no NUL.
+    static let roomTopicMaxBytes = 500
+
+    static func roomTopic(_ value: String) -> APIError? {
+        guard value.utf8.count <= roomTopicMaxBytes else {
+            return APIError(.validationFailed, "topic must be at most \(roomTopicMaxBytes) bytes")
+        }
+        guard !MessageLimits.containsNUL(value) else {
+            return APIError(.validationFailed, "topic must not contain NUL characters")
+        }
+        return nil
+    }
+
     static func roomName(_ value: String) -> APIError? {
         guard value.utf8.count <= roomNameMaxBytes, roomNameCharacters.contains(value.count),
             !value.allSatisfy({ $0.isWhitespace })

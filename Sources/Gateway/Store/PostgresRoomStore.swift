@@ -6,19 +6,18 @@ import PostgresNIO
 struct PostgresRoomStore: Sendable {
     let database: Database
 
-    private static let columns = "id, name, owner_id, created_at, last_seq"
-    private typealias Row = (Int64, String, Int64, Date, Int64)
+    private typealias Row = (Int64, String, Int64, Date, Int64, String, String)
 
     private static func record(_ row: Row) -> RoomRecord {
-        RoomRecord(id: row.0, name: row.1, ownerID: row.2, createdAt: row.3, lastSeq: row.4)
+        RoomRecord(id: row.0, name: row.1, ownerID: row.2, createdAt: row.3, lastSeq: row.4, visibility: row.5, topic: row.6)
     }
 
-    func create(name: String, ownerID: Int64) async throws -> RoomRecord {
+    func create(name: String, topic: String = "", ownerID: Int64) async throws -> RoomRecord {
         let logger = database.logger
         return try await database.run { client in
             do {
                 let rows = try await client.query(
-                    "INSERT INTO rooms (name, owner_id) VALUES (\(name), \(ownerID)) RETURNING id, name, owner_id, created_at, last_seq",
+                    "INSERT INTO rooms (name, topic, owner_id) VALUES (\(name), \(topic), \(ownerID)) RETURNING id, name, owner_id, created_at, last_seq, visibility, topic",
                     logger: logger
                 )
                 for try await row in rows.decode(Row.self) { return Self.record(row) }
@@ -30,14 +29,15 @@ struct PostgresRoomStore: Sendable {
         }
     }
 
-    /// Open rooms with id above `afterID`, ascending.
+    /// Open public rooms with id above `afterID`, ascending (private rooms are listed to their
+    /// participants only).
     func list(afterID: Int64, limit: Int) async throws -> [RoomRecord] {
         let logger = database.logger
         return try await database.run { client in
             let rows = try await client.query(
                 """
-                SELECT id, name, owner_id, created_at, last_seq FROM rooms
-                WHERE closed_at IS NULL AND id > \(afterID) ORDER BY id LIMIT \(limit)
+                SELECT id, name, owner_id, created_at, last_seq, visibility, topic FROM rooms
+                WHERE closed_at IS NULL AND visibility = 'public' AND id > \(afterID) ORDER BY id LIMIT \(limit)
                 """,
                 logger: logger
             )
@@ -52,7 +52,7 @@ struct PostgresRoomStore: Sendable {
         let logger = database.logger
         return try await database.run { client in
             let rows = try await client.query(
-                "SELECT id, name, owner_id, created_at, last_seq FROM rooms WHERE id = \(id) AND closed_at IS NULL",
+                "SELECT id, name, owner_id, created_at, last_seq, visibility, topic FROM rooms WHERE id = \(id) AND closed_at IS NULL",
                 logger: logger
             )
             for try await row in rows.decode(Row.self) { return Self.record(row) }

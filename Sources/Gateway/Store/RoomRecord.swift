@@ -7,6 +7,9 @@ struct RoomRecord: Sendable, Equatable {
     let ownerID: Int64
     let createdAt: Date
     let lastSeq: Int64
+    /// `public` or `private` (contract v1.1; rooms made before it are public).
+    let visibility: String
+    let topic: String
 }
 
 /// A stored message.

@@ -20,6 +20,7 @@ import Testing
         .event(roomID: 5, .presence(userID: 1, frame: ByteBuffer(string: "p"))),
         .event(roomID: 5, .typing(userID: 1, frame: ByteBuffer(string: "t"))),
         .event(roomID: 5, .closed(frame: ByteBuffer(string: "c"))),
+        .event(roomID: 5, .updated(frame: ByteBuffer(string: #"{"type":"room_updated"}"#))),
         .membershipChanged(nodeID: "worker-1", joined: true),
         .membershipChanged(nodeID: "worker-1", joined: false),
     ])

@@ -6,6 +6,50 @@ import Testing
 
 /// The WebSocket contract on a real cluster: 2 gateways, 3 workers, real Redis and Postgres.
 @Suite struct RealtimeTests {
+    /// Contract v1.1: the owner renames a room or sets its topic (PATCH); every joined connection,
+    /// on every gateway, gets `room_updated`; anyone else who can see the room gets 403, before
+    /// any check of the body.
+    @Test func roomUpdated_reachesEveryJoinedConnection_onEveryGateway() async throws {
+        let cluster = try await TestCluster(workers: 2)
+        let alice = try await cluster.register("alice")
+        let bob = try await cluster.register("bob")
+        let room = try await cluster.createRoom(token: alice.token)
+        var clients: [ChatClient] = []
+        for (user, gateway) in [(alice, 0), (bob, 1)] {
+            let client = try await cluster.connect(token: user.token, through: gateway)
+            client.send(#"{"type":"join","room_id":\#(room)}"#)
+            _ = try await client.next(type: "joined")
+            clients.append(client)
+        }
+        func patch(_ token: String, _ body: String, room: Int64 = room) async throws -> (status: Int, json: JSON) {
+            let response = try await cluster.gateways[1].request(
+                "/v1/rooms/\(room)", method: .patch, headers: [.authorization: "Bearer \(token)"], body: body
+            )
+            return (Int(response.status.code), JSON(response.body ?? .init()))
+        }
+        #expect(try await patch(bob.token, #"{"name":"mine"}"#).status == 403)
+        #expect(try await patch(bob.token, #"{"visibility":"private"}"#).status == 403)  // 403 before 400
+        #expect(try await patch(alice.token, #"{"name":"x"}"#, room: 999_999_999).status == 404)
+        for body in [#"{}"#, #"{"visibility":"private"}"#, #"{"name":""}"#, #"{"topic":"\#(String(repeating: "x", count: 501))"}"#] {
+            let refused = try await patch(alice.token, body)
+            #expect(refused.status == 400 && refused.json["error"]["code"].string == "validation_failed", "\(body)")
+        }
+        let renamed = try await patch(alice.token, #"{"name":"renamed","topic":"what we talk about"}"#)
+        #expect(renamed.status == 200)
+        #expect(renamed.json["room"]["name"].string == "renamed" && renamed.json["room"]["topic"].string == "what we talk about")
+        for client in clients {
+            let updated = try await client.next(type: "room_updated")
+            #expect(updated["room"]["id"].int == room)
+            #expect(updated["room"]["name"].string == "renamed")
+            #expect(updated["room"]["topic"].string == "what we talk about")
+            #expect(updated["room"]["visibility"].string == "public")
+        }
+        // A topic alone keeps the name.
+        #expect(try await patch(alice.token, #"{"topic":""}"#).json["room"]["name"].string == "renamed")
+        for client in clients { await client.close() }
+        await cluster.stop()
+    }
+
     @Test func joinSendPresenceTypingAndLeave_acrossGateways() async throws {
         let cluster = try await TestCluster()
         let alice = try await cluster.register("alice")

@@ -11,6 +11,8 @@ public enum RoomEvent: Equatable, Sendable {
     case typing(userID: Int64, frame: ByteBuffer)
     /// The room was deleted.
     case closed(frame: ByteBuffer)
+    /// The room's name or topic changed: `room_updated`, to every joined connection.
+    case updated(frame: ByteBuffer)
 
     func encode(into buffer: inout ByteBuffer) {
         switch self {
@@ -29,6 +31,9 @@ public enum RoomEvent: Equatable, Sendable {
         case .closed(let frame):
             buffer.writeInteger(UInt8(4))
             buffer.writeWireBytes(frame)
+        case .updated(let frame):
+            buffer.writeInteger(UInt8(5))
+            buffer.writeWireBytes(frame)
         }
     }
 
@@ -38,6 +43,7 @@ public enum RoomEvent: Equatable, Sendable {
         case 2: self = .presence(userID: try buffer.readWireInteger(), frame: try buffer.readWireBytes())
         case 3: self = .typing(userID: try buffer.readWireInteger(), frame: try buffer.readWireBytes())
         case 4: self = .closed(frame: try buffer.readWireBytes())
+        case 5: self = .updated(frame: try buffer.readWireBytes())
         case let tag: throw WireError.invalidValue("event kind \(tag)")
         }
     }

@@ -114,8 +114,8 @@ final class HubRoom {
         }
     }
 
-    /// A presence or typing frame: to every member but the user's own connections.
-    func broadcast(_ frame: ByteBuffer, except userID: Int64) {
+    /// A presence or typing frame: to every member but the user's own connections (`nil`: to all).
+    func broadcast(_ frame: ByteBuffer, except userID: Int64?) {
         for member in members.values where member.connection.identity.userID != userID {
             if case .joining(var held) = member.phase {
                 held.append((nil, frame, userID))

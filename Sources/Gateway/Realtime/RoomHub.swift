@@ -123,6 +123,8 @@ final class RoomHub: Service, Sendable {
             case .closed(let frame):
                 closedMembers = room.close(with: frame)
                 rooms[roomID] = nil
+            case .updated(let frame):
+                room.broadcast(frame, except: nil)
             }
         }
         if let fetch { fetchSink.yield((roomID, fetch)) }

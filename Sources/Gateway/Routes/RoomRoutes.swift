@@ -1,7 +1,7 @@
 import ClusterKit
 import Hummingbird
 
-/// `/v1/rooms`: create, list, get, close, members, history.
+/// `/v1/rooms`: create, list, get, update, close, members, history.
 struct RoomRoutes: Sendable {
     let rooms: PostgresRoomStore
     let presence: RoomPresence
@@ -14,10 +14,17 @@ struct RoomRoutes: Sendable {
         let topic: String?
     }
 
+    struct UpdateBody: Decodable {
+        let name: String?
+        let topic: String?
+        let visibility: String?
+    }
+
     func add(to group: RouterGroup<GatewayRequestContext>) {
         group.post(use: create)
         group.get(use: list)
         group.get(":id", use: get)
+        group.patch(":id", use: update)
         group.delete(":id", use: close)
         group.get(":id/members", use: members)
         group.get(":id/messages", use: messages)
@@ -45,6 +52,24 @@ struct RoomRoutes: Sendable {
 
     @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
         RoomEnvelope(room: RoomJSON(try await openRoom(context)))
+    }
+
+    /// The owner renames the room or changes its topic; every joined client gets `room_updated`.
+    /// Checks in the contract's order: 404, then 403, then the body (400).
+    @Sendable func update(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
+        let identity = try context.requireIdentity()
+        let room = try await openRoom(context)
+        guard room.ownerID == identity.userID else { throw APIError(.forbidden, "only the room's owner can change it") }
+        let body = try await request.decodeJSON(UpdateBody.self, limit: maxBodyBytes)
+        guard body.visibility == nil else { throw APIError(.validationFailed, "visibility cannot be changed") }
+        guard body.name != nil || body.topic != nil else { throw APIError(.validationFailed, "give a name, a topic or both") }
+        if let error = body.name.flatMap(Validation.roomName) ?? body.topic.flatMap(Validation.roomTopic) { throw error }
+        guard let updated = try await rooms.update(id: room.id, name: body.name, topic: body.topic) else {
+            throw APIError.notFound("room")
+        }
+        let json = RoomJSON(updated)
+        events.updated(json)
+        return RoomEnvelope(room: json)
     }
 
     @Sendable func close(_ request: Request, context: GatewayRequestContext) async throws -> HTTPResponse.Status {

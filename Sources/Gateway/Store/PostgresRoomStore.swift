@@ -47,6 +47,23 @@ struct PostgresRoomStore: Sendable {
         }
     }
 
+    /// Renames the open room `id` and/or sets its topic (nil: unchanged); nil if it is not open.
+    func update(id: Int64, name: String?, topic: String?) async throws -> RoomRecord? {
+        let logger = database.logger
+        return try await database.run { client in
+            let rows = try await client.query(
+                """
+                UPDATE rooms SET name = coalesce(\(name), name), topic = coalesce(\(topic), topic)
+                WHERE id = \(id) AND closed_at IS NULL
+                RETURNING id, name, owner_id, created_at, last_seq, visibility, topic
+                """,
+                logger: logger
+            )
+            for try await row in rows.decode(Row.self) { return Self.record(row) }
+            return nil
+        }
+    }
+
     /// The open room `id`.
     func find(id: Int64) async throws -> RoomRecord? {
         let logger = database.logger

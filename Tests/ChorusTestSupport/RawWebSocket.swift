@@ -43,9 +43,14 @@ public final class RawWebSocket: @unchecked Sendable {
 
     /// `init`, on a thread of its own (see `offThePool`): for a gateway in the test's process.
     public static func open(
-        port: Int, path: String, headers: [String: String] = [:], receiveBuffer: Int32? = nil
+        port: Int, path: String, headers: [String: String] = [:], handshake: [(String, String)]? = nil, receiveBuffer: Int32? = nil
     ) async throws -> RawWebSocket {
-        try await offThePool { try RawWebSocket(port: port, path: path, headers: headers, receiveBuffer: receiveBuffer) }
+        try await offThePool { try RawWebSocket(port: port, path: path, headers: headers, handshake: handshake, receiveBuffer: receiveBuffer) }
+    }
+
+    /// `readUntilClosed`, on a thread of its own (see `offThePool`).
+    public func untilClosed() async -> UInt16? {
+        (try? await Self.offThePool { self.readUntilClosed() }) ?? nil
     }
 
     /// `readTexts`, on a thread of its own (see `offThePool`).

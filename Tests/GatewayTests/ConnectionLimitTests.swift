@@ -17,11 +17,11 @@ import Testing
         let witness = try await cluster.connect(token: tokens[0])
         var sockets: [RawWebSocket] = []
         for index in 0..<127 {
-            let socket = try RawWebSocket(port: gateway.port, path: "/v1/ws?token=\(tokens[(index + 1) % 5])")
+            let socket = try await RawWebSocket.open(port: gateway.port, path: "/v1/ws?token=\(tokens[(index + 1) % 5])")
             #expect(socket.status == 101, "socket \(index): \(socket.responseHead)")
             sockets.append(socket)
         }
-        let refused = try RawWebSocket(port: gateway.port, path: "/v1/ws?token=\(tokens[1])")
+        let refused = try await RawWebSocket.open(port: gateway.port, path: "/v1/ws?token=\(tokens[1])")
         #expect(refused.status == 503, "\(refused.responseHead)")
         #expect(refused.header("Retry-After") == "1")
         #expect(try await gateway.request("/healthz").status == .ok)
@@ -40,7 +40,7 @@ import Testing
         // Room for WebSockets again once some close.
         sockets.removeLast(10)
         let again = await eventually(timeout: .seconds(5)) {
-            (try? RawWebSocket(port: gateway.port, path: "/v1/ws?token=\(tokens[2])"))?.status == 101
+            (try? await RawWebSocket.open(port: gateway.port, path: "/v1/ws?token=\(tokens[2])"))?.status == 101
         }
         #expect(again)
         #expect(gateway.process.isRunning)

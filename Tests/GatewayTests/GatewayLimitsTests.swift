@@ -12,11 +12,11 @@ import Testing
         let port = cluster.gateways[0].port
         let user = try await cluster.register()
         // Bad tokens are refused before admission: they take none of the 3 slots of the burst.
-        for _ in 0..<10 { #expect(try RawWebSocket(port: port, path: "/v1/ws?token=forged").status == 401) }
-        let first = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
-        let second = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        for _ in 0..<10 { #expect(try await RawWebSocket.open(port: port, path: "/v1/ws?token=forged").status == 401) }
+        let first = try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)")
+        let second = try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)")
         #expect(first.status == 101 && second.status == 101)
-        let third = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        let third = try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)")
         #expect(third.status == 429, "\(third.responseHead)")
         _ = (first, second)
         await cluster.stop()
@@ -33,10 +33,12 @@ import Testing
         let user = try await cluster.register()
         // A client that answers pings (the library client does) stays; one that never answers goes.
         let answering = try await cluster.connect(token: user.token)
-        let silent = try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")
+        // Blocking reads off the cooperative threads: the answering client needs one to answer
+        // its pings (a test blocked in recv there made it miss its pong under load).
+        let silent = try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)")
         #expect(silent.status == 101)
         let started = ContinuousClock.now
-        #expect(silent.readUntilClosed() == 1001)
+        #expect(await silent.untilClosed() == 1001)
         #expect(ContinuousClock.now - started < .seconds(10))
         answering.send(#"{"type":"ping"}"#)
         _ = try await answering.next(type: "pong")
@@ -45,7 +47,7 @@ import Testing
         // A connection that never sends its request head is closed after the header timeout.
         let quiet = try RawWebSocket.silent(port: port)
         let connected = ContinuousClock.now
-        #expect(quiet.readUntilClosed() == nil)  // closed without a byte
+        #expect(await quiet.untilClosed() == nil)  // closed without a byte
         #expect(ContinuousClock.now - connected < .seconds(5))
         await answering.close()
         await cluster.stop()
@@ -54,12 +56,12 @@ import Testing
     @Test func everyFrame_countsAgainstTheRateLimit_alsoBinaryAndUnparseableOnes() async throws {
         let cluster = try await TestCluster(gateways: 1, workers: 1, environment: ["WS_RATE_PER_SEC": "1", "WS_RATE_BURST": "3"])
         let user = try await cluster.register()
-        let socket = try RawWebSocket(port: cluster.gateways[0].port, path: "/v1/ws?token=\(user.token)")
+        let socket = try await RawWebSocket.open(port: cluster.gateways[0].port, path: "/v1/ws?token=\(user.token)")
         #expect(socket.status == 101)
         for _ in 0..<3 { socket.sendFrame(opcode: 0x2, payload: [1, 2, 3]) }  // binary: the burst
         socket.sendText("not json")
         socket.sendText(#"{"type":"ping"}"#)
-        let texts = socket.readTexts(for: .seconds(1))
+        let texts = await socket.texts(for: .seconds(1))
         #expect(texts.count == 5, "\(texts)")
         #expect(texts.prefix(3).allSatisfy { $0.contains("bad_request") }, "\(texts)")
         #expect(texts.dropFirst(3).allSatisfy { $0.contains("rate_limited") }, "\(texts)")

@@ -16,14 +16,14 @@ import Testing
             ("/v1/ws?token=nope", [:]),
             ("/v1/ws?token=", [:]),
         ] {
-            let socket = try RawWebSocket(port: port, path: path, headers: headers)
+            let socket = try await RawWebSocket.open(port: port, path: path, headers: headers)
             #expect(socket.status == 401, "\(path) \(headers): \(socket.responseHead)")
         }
         // A revoked token is refused too.
         #expect(try await cluster.gateways[0].request("/v1/auth/logout", method: .post, headers: [.authorization: "Bearer \(user.token)"]).status == .noContent)
-        #expect(try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)").status == 401)
+        #expect(try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)").status == 401)
         let fresh = try await cluster.register()
-        #expect(try RawWebSocket(port: port, path: "/v1/ws?token=\(fresh.token)").status == 101)
+        #expect(try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(fresh.token)").status == 101)
         await cluster.stop()
     }
 
@@ -82,10 +82,10 @@ import Testing
     @Test func frameOver64KiB_closesWith1009() async throws {
         let cluster = try await TestCluster(gateways: 1, workers: 1)
         let user = try await cluster.register()
-        let socket = try RawWebSocket(port: cluster.gateways[0].port, path: "/v1/ws?token=\(user.token)")
+        let socket = try await RawWebSocket.open(port: cluster.gateways[0].port, path: "/v1/ws?token=\(user.token)")
         #expect(socket.status == 101)
         socket.sendText(#"{"type":"ping","pad":"\#(String(repeating: "x", count: 70_000))"}"#)
-        #expect(socket.readUntilClosed() == 1009)
+        #expect(await socket.untilClosed() == 1009)
         // The gateway is fine.
         #expect(try await cluster.gateways[0].request("/healthz").status == .ok)
         await cluster.stop()
@@ -139,7 +139,7 @@ import Testing
         let sender = try await cluster.register()
         let sleeper = try await cluster.register()
         let room = try await cluster.createRoom(token: sender.token)
-        let slow = try RawWebSocket(port: cluster.gateways[0].port, path: "/v1/ws?token=\(sleeper.token)", receiveBuffer: 4096)
+        let slow = try await RawWebSocket.open(port: cluster.gateways[0].port, path: "/v1/ws?token=\(sleeper.token)", receiveBuffer: 4096)
         #expect(slow.status == 101)
         slow.sendText(#"{"type":"join","room_id":\#(room)}"#)
         let client = try await cluster.connect(token: sender.token)
@@ -156,7 +156,7 @@ import Testing
                 acked += 1
             }
         }
-        #expect(slow.readUntilClosed() == 4008)
+        #expect(await slow.untilClosed() == 4008)
         // The reading client is unaffected.
         client.send(#"{"type":"ping"}"#)
         _ = try await client.next(type: "pong")
@@ -170,7 +170,7 @@ import Testing
         let port = cluster.gateways[0].port
         var sockets: [RawWebSocket] = []
         let start = ContinuousClock.now
-        for _ in 0..<40 { sockets.append(try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)")) }
+        for _ in 0..<40 { sockets.append(try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)")) }
         let elapsed = ContinuousClock.now - start
         let admitted = sockets.filter { $0.status == 101 }.count
         let refused = sockets.filter { $0.status == 503 }
@@ -183,7 +183,7 @@ import Testing
         #expect(refused.allSatisfy { $0.responseHead.lowercased().contains("retry-after: 1") })
         #expect(try await cluster.gateways[0].request("/healthz").status == .ok)
         try await Task.sleep(for: .seconds(1))
-        #expect(try RawWebSocket(port: port, path: "/v1/ws?token=\(user.token)").status == 101)
+        #expect(try await RawWebSocket.open(port: port, path: "/v1/ws?token=\(user.token)").status == 101)
         await cluster.stop()
     }
 }

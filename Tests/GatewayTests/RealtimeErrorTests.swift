@@ -165,7 +165,11 @@ import Testing
     }
 
     @Test func reconnectStorm_isAdmittedAtABoundedRate_andTheGatewayStaysResponsive() async throws {
-        let cluster = try await TestCluster(gateways: 1, workers: 1, environment: ["WS_ACCEPT_PER_SEC": "10", "WS_ACCEPT_BURST": "10"])
+        // One user opens all 40: its own socket cap (32 by default) must not be what refuses them
+        // when a loaded machine makes the connects slow enough for the rate to admit 32.
+        let cluster = try await TestCluster(
+            gateways: 1, workers: 1, environment: ["WS_ACCEPT_PER_SEC": "10", "WS_ACCEPT_BURST": "10", "WS_MAX_CONNECTIONS_PER_USER": "100"]
+        )
         let user = try await cluster.register()
         let port = cluster.gateways[0].port
         var sockets: [RawWebSocket] = []

@@ -40,17 +40,7 @@ ensure_haproxy() {
     command -v socat >/dev/null 2>&1 || missing+=(socat)
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     [[ ${#missing[@]} -eq 0 ]] && return 0
-    if ! _chorus_is_root || ! command -v apt-get >/dev/null 2>&1; then
-        chorus_log "missing packages: ${missing[*]} -- install them with: sudo apt-get install -y ${missing[*]}"
-        return 1
-    fi
-    chorus_log "installing missing packages: ${missing[*]}"
-    if [[ -z "${_CHORUS_APT_UPDATED:-}" ]]; then
-        apt-get update -qq >&2 || { chorus_log "apt-get update failed"; return 1; }
-        _CHORUS_APT_UPDATED=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 \
-        || { chorus_log "apt-get install ${missing[*]} failed"; return 1; }
+    chorus_apt_install "${missing[@]}" || return 1
     # The package may start a system-wide haproxy on port 80 where an init system runs; ours is private.
     command -v haproxy >/dev/null 2>&1 && command -v socat >/dev/null 2>&1
 }
@@ -222,13 +212,12 @@ EOF
 _lb_pid() { env_file_get "$1/env" LB_PID; }
 
 start_lb() {
-    local dir="${1:?usage: start_lb DIR}" pid port
+    local dir="${1:?usage: start_lb DIR}" pid
     pid="$(_lb_pid "$dir")"
     if [[ -n "$pid" ]] && pid_alive "$pid" && pid_matches "$pid" haproxy; then
         chorus_log "haproxy is already running (pid $pid)"
         return 1
     fi
-    port="$(env_file_get "$dir/env" LB_PORT)"
     (
         cd "$dir"
         exec nohup haproxy -W -db -f "$dir/haproxy.cfg" >>"$dir/haproxy.log" 2>&1 </dev/null
@@ -236,15 +225,12 @@ start_lb() {
     pid=$!
     env_file_set "$dir/env" LB_PID "$pid"
     export LB_PID="$pid"
-    local deadline=$(($(date +%s) + 10))
-    until port_in_use "$port"; do
-        if ! pid_alive "$pid" || (($(date +%s) >= deadline)); then
-            chorus_log "haproxy did not start; last lines of $dir/haproxy.log:"
-            tail -n 20 "$dir/haproxy.log" >&2 || true
-            return 1
-        fi
-        sleep 0.1
-    done
+    # Its stats page answers once the worker runs (the public ports are bound by then too).
+    if ! wait_http "http://127.0.0.1:$(env_file_get "$dir/env" LB_STATS_PORT)/stats" 10 "$pid"; then
+        chorus_log "haproxy did not start; last lines of $dir/haproxy.log:"
+        tail -n 20 "$dir/haproxy.log" >&2 || true
+        return 1
+    fi
 }
 
 reload_lb() {

@@ -18,17 +18,7 @@ _CHORUS_MONITORING_SH=1
 
 ensure_prometheus() {
     command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return 0
-    if ! _chorus_is_root || ! command -v apt-get >/dev/null 2>&1; then
-        chorus_log "missing package: prometheus -- install it with: sudo apt-get install -y prometheus"
-        return 1
-    fi
-    chorus_log "installing missing package: prometheus"
-    if [[ -z "${_CHORUS_APT_UPDATED:-}" ]]; then
-        apt-get update -qq >&2 || { chorus_log "apt-get update failed"; return 1; }
-        _CHORUS_APT_UPDATED=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >&2 \
-        || { chorus_log "apt-get install prometheus failed"; return 1; }
+    chorus_apt_install prometheus
 }
 
 mon_write_config() {
@@ -84,7 +74,7 @@ mon_targets() {
 }
 
 start_prometheus() {
-    local dir="${1:?usage: start_prometheus DIR PORT}" port="${2:?usage: start_prometheus DIR PORT}" pid deadline
+    local dir="${1:?usage: start_prometheus DIR PORT}" port="${2:?usage: start_prometheus DIR PORT}" pid
     (
         cd "$dir" || exit 1
         exec nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
@@ -94,15 +84,11 @@ start_prometheus() {
     env_file_set "$dir/env" PROMETHEUS_PID "$pid"
     env_file_set "$dir/env" PROMETHEUS_PORT "$port"
     export PROMETHEUS_PID="$pid"
-    deadline=$(($(date +%s) + 30))
-    until curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; do
-        if ! pid_alive "$pid" || (($(date +%s) >= deadline)); then
-            chorus_log "prometheus did not start; last lines of $dir/prometheus.log:"
-            tail -n 20 "$dir/prometheus.log" >&2 || true
-            return 1
-        fi
-        sleep 0.2
-    done
+    if ! wait_http "http://127.0.0.1:$port/-/ready" 30 "$pid"; then
+        chorus_log "prometheus did not start; last lines of $dir/prometheus.log:"
+        tail -n 20 "$dir/prometheus.log" >&2 || true
+        return 1
+    fi
 }
 
 stop_prometheus() {

@@ -101,6 +101,21 @@ pg_bindir() {
 
 _CHORUS_APT_UPDATED=""
 
+# chorus_apt_install PKG...: installs Debian packages (apt-get update once per shell) as root;
+# otherwise says which to install and fails.
+chorus_apt_install() {
+    if ! _chorus_is_root || ! command -v apt-get >/dev/null 2>&1; then
+        chorus_log "missing packages: $* -- install them with: sudo apt-get install -y $*"
+        return 1
+    fi
+    chorus_log "installing missing packages: $*"
+    if [[ -z "$_CHORUS_APT_UPDATED" ]]; then
+        apt-get update -qq >&2 || { chorus_log "apt-get update failed"; return 1; }
+        _CHORUS_APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || { chorus_log "apt-get install $* failed"; return 1; }
+}
+
 ensure_packages() {
     local missing=()
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -113,21 +128,7 @@ ensure_packages() {
     command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
     [[ ${#missing[@]} -eq 0 ]] && return 0
-
-    if ! _chorus_is_root || ! command -v apt-get >/dev/null 2>&1; then
-        chorus_log "missing packages: ${missing[*]} -- install them with: sudo apt-get install -y ${missing[*]}"
-        return 1
-    fi
-
-    chorus_log "installing missing packages: ${missing[*]}"
-    if [[ -z "$_CHORUS_APT_UPDATED" ]]; then
-        apt-get update -qq >&2 || { chorus_log "apt-get update failed"; return 1; }
-        _CHORUS_APT_UPDATED=1
-    fi
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2; then
-        chorus_log "apt-get install ${missing[*]} failed"
-        return 1
-    fi
+    chorus_apt_install "${missing[@]}" || return 1
     # Re-check what matters after installing.
     if ! command -v redis-server >/dev/null 2>&1 || [[ -z "$(pg_bindir)" ]] \
         || [[ ! -f /usr/include/hiredis/hiredis.h ]]; then

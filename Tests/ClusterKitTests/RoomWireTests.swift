@@ -21,6 +21,14 @@ import Testing
         .event(roomID: 5, .typing(userID: 1, frame: ByteBuffer(string: "t"))),
         .event(roomID: 5, .closed(frame: ByteBuffer(string: "c"))),
         .event(roomID: 5, .updated(frame: ByteBuffer(string: #"{"type":"room_updated"}"#))),
+        .event(roomID: 5, .removed(userID: 8, frame: ByteBuffer(string: #"{"type":"removed"}"#))),
+        .event(roomID: 5, .updatedPrivate(RoleFrames(
+            member: ByteBuffer(string: "m"), admin: ByteBuffer(string: "a"), owner: ByteBuffer(string: "o"), ownerID: 1, adminIDs: [2, 3]
+        ))),
+        .event(roomID: 5, .updatedPrivate(RoleFrames(
+            member: ByteBuffer(string: "m"), admin: ByteBuffer(), owner: ByteBuffer(), ownerID: nil, adminIDs: []
+        ))),
+        .request(RoomRequest(requestID: 5, gatewayID: "g", roomID: 2, userID: 3, username: "u", kind: .access(userID: 9))),
         .membershipChanged(nodeID: "worker-1", joined: true),
         .membershipChanged(nodeID: "worker-1", joined: false),
     ])

@@ -311,3 +311,99 @@ import Testing
         #expect(machine.requestReceived(request(3, .leave), now: t0, wallMillis: 0) == [.reply(target(3), .failed(code: .unavailable, message: "room is loading, retry"))])
     }
 }
+
+/// Contract v1.1: the owner admits only participants to a private room, whatever a gateway thinks.
+@Suite struct PrivateRoomOwnershipTests {
+    let base = RoomOwnershipStateMachineTests()
+    var t0: Duration { base.t0 }
+
+    /// A machine owning private room 7 whose participants are users 1 and 2.
+    func privateRoom() -> RoomOwnershipStateMachine {
+        var machine = base.machine()
+        #expect(machine.requestReceived(base.request(1, user: 1, .join(sinceSeq: nil)), now: t0, wallMillis: 0) == [.load(roomID: 7)])
+        _ = machine.roomLoaded(7, lastSeq: 0, tail: [], keys: [], participants: [1, 2], now: t0, wallMillis: 0)
+        return machine
+    }
+
+    @Test func strangers_getRoomNotFound_forJoinSendAndRejoin_andTypingIsDropped() {
+        var machine = privateRoom()
+        let notFound = RoomReply.Result.failed(code: .roomNotFound, message: "room not found")
+        #expect(machine.requestReceived(base.request(2, user: 3, .join(sinceSeq: nil)), now: t0, wallMillis: 0) == [.reply(base.target(2), notFound)])
+        #expect(machine.requestReceived(base.send(3, user: 3, "c"), now: t0, wallMillis: 0) == [.reply(base.target(3), notFound)])
+        #expect(machine.requestReceived(base.request(4, user: 3, .rejoin(connections: 1)), now: t0, wallMillis: 0) == [.reply(base.target(4), notFound)])
+        #expect(machine.requestReceived(base.request(5, user: 3, .typing), now: t0, wallMillis: 0).isEmpty)
+        #expect(machine.commits.isIdle)
+        // A participant is served.
+        #expect(machine.requestReceived(base.request(6, user: 2, .typing), now: t0, wallMillis: 0) == [.typing(roomID: 7, userID: 2, username: "u2")])
+    }
+
+    @Test func removal_rereadsTheSet_endsPresence_tellsTheGateways_andRefusesLaterSends() {
+        var machine = privateRoom()
+        #expect(machine.requestReceived(base.request(2, user: 2, .join(sinceSeq: nil)), now: t0, wallMillis: 0).contains(.reply(base.target(2), .joined(lastSeq: 0, replay: nil))))
+        #expect(machine.requestReceived(base.request(3, user: 1, .access(userID: 2)), now: t0, wallMillis: 0) == [.loadParticipants(roomID: 7, token: 1)])
+        // Until the read ends, the old set holds.
+        #expect(machine.requestReceived(base.request(4, user: 2, .typing), now: t0, wallMillis: 0) == [.typing(roomID: 7, userID: 2, username: "u2")])
+        #expect(machine.participantsLoaded(7, token: 1, [1]) == [
+            .presence(roomID: 7, event: .leave, userID: 2, username: "u2"),
+            .removed(roomID: 7, userID: 2),
+            .reply(base.target(3), .done),
+        ])
+        let refused = machine.requestReceived(base.send(5, user: 2, "c"), now: t0, wallMillis: 0)
+        #expect(refused == [.reply(base.target(5), .failed(code: .roomNotFound, message: "room not found"))])
+        // Added again: admitted again.
+        #expect(machine.requestReceived(base.request(6, user: 1, .access(userID: 2)), now: t0, wallMillis: 0) == [.loadParticipants(roomID: 7, token: 2)])
+        #expect(machine.participantsLoaded(7, token: 2, [1, 2]) == [.reply(base.target(6), .done)])
+        #expect(machine.requestReceived(base.send(7, user: 2, "d"), now: t0, wallMillis: 0).contains { if case .commit = $0 { true } else { false } })
+        // A changed user that is not in the set is removed at the gateways even if the owner never saw it.
+        #expect(machine.requestReceived(base.request(8, user: 1, .access(userID: 9)), now: t0, wallMillis: 0) == [.loadParticipants(roomID: 7, token: 3)])
+        #expect(machine.participantsLoaded(7, token: 3, [1, 2]) == [.removed(roomID: 7, userID: 9), .reply(base.target(8), .done)])
+    }
+
+    /// Two changes race (an add and a removal of the same user, answered by Postgres in one order,
+    /// reaching the owner in the other): reads run one at a time and the last starts after the last
+    /// change, so the owner ends with what Postgres holds.
+    @Test func changesDuringARead_waitForTheNextRead_soTheLastReadWins() {
+        var machine = privateRoom()
+        #expect(machine.requestReceived(base.request(2, user: 1, .access(userID: 3)), now: t0, wallMillis: 0) == [.loadParticipants(roomID: 7, token: 1)])
+        #expect(machine.requestReceived(base.request(3, user: 1, .access(userID: 3)), now: t0, wallMillis: 0).isEmpty)
+        #expect(machine.requestReceived(base.request(4, user: 1, .access(userID: 4)), now: t0, wallMillis: 0).isEmpty)
+        // The first read saw user 3 added; the second sees it removed again and user 4 added.
+        #expect(machine.participantsLoaded(7, token: 1, [1, 2, 3]) == [.reply(base.target(2), .done), .loadParticipants(roomID: 7, token: 2)])
+        #expect(machine.participantsLoaded(7, token: 2, [1, 2, 4]) == [
+            .removed(roomID: 7, userID: 3), .reply(base.target(3), .done), .reply(base.target(4), .done),
+        ])
+        #expect(machine.requestReceived(base.send(5, user: 3, "c"), now: t0, wallMillis: 0) == [
+            .reply(base.target(5), .failed(code: .roomNotFound, message: "room not found"))
+        ])
+        // A stale read (its token no longer counts) changes nothing; a failed read is answered `unavailable`.
+        #expect(machine.participantsLoaded(7, token: 1, [1, 2, 3]).isEmpty)
+        #expect(machine.requestReceived(base.request(6, user: 1, .access(userID: 3)), now: t0, wallMillis: 0) == [.loadParticipants(roomID: 7, token: 3)])
+        #expect(machine.participantsLoadFailed(7, token: 3) == [.reply(base.target(6), .failed(code: .unavailable, message: "room owner changed, retry"))])
+    }
+
+    @Test func aLostSession_refusesTheWaitingChanges() {
+        var machine = privateRoom()
+        _ = machine.requestReceived(base.request(2, user: 1, .access(userID: 3)), now: t0, wallMillis: 0)
+        #expect(machine.sessionLost().contains(.reply(base.target(2), .failed(code: .unavailable, message: "room owner changed, retry"))))
+        #expect(machine.participantsLoaded(7, token: 1, [1]).isEmpty)
+    }
+
+    @Test func anAccessChangeForAnUnloadedRoom_loadsIt_thenRereads() {
+        var machine = base.machine()
+        #expect(machine.requestReceived(base.request(1, user: 1, .access(userID: 2)), now: t0, wallMillis: 0) == [.load(roomID: 7)])
+        let actions = machine.roomLoaded(7, lastSeq: 0, tail: [], keys: [], participants: [1], now: t0, wallMillis: 0)
+        #expect(actions == [.clearMembers(roomID: 7), .loadParticipants(roomID: 7, token: 1)])
+        #expect(machine.participantsLoaded(7, token: 1, [1, 2]) == [.reply(base.target(1), .done)])
+        #expect(machine.requestReceived(base.request(2, user: 2, .join(sinceSeq: nil)), now: t0, wallMillis: 0).contains(.reply(base.target(2), .joined(lastSeq: 0, replay: nil))))
+    }
+
+    @Test func publicRooms_admitEveryone_andIgnoreAccessChanges() {
+        var machine = base.machine()
+        _ = machine.requestReceived(base.request(1, user: 1, .join(sinceSeq: nil)), now: t0, wallMillis: 0)
+        _ = machine.roomLoaded(7, lastSeq: 0, tail: [], keys: [], participants: nil, now: t0, wallMillis: 0)
+        #expect(machine.requestReceived(base.request(2, user: 1, .access(userID: 5)), now: t0, wallMillis: 0) == [
+            .reply(base.target(2), .done)
+        ])
+        #expect(machine.requestReceived(base.request(3, user: 5, .join(sinceSeq: nil)), now: t0, wallMillis: 0).contains(.reply(base.target(3), .joined(lastSeq: 0, replay: nil))))
+    }
+}

@@ -68,6 +68,15 @@ public enum ServerFrame {
         return json.finish()
     }
 
+    /// Contract v1.1: the receiving user is no longer a participant of the private room (removed,
+    /// or it left): the connection is no longer joined to it.
+    public static func removed(roomID: Int64) -> ByteBuffer {
+        var json = JSONWriter(capacity: 48)
+        json.field("type", "removed")
+        json.field("room_id", roomID)
+        return json.finish()
+    }
+
     public static func error(code: ErrorCode, message: String, ref: String?) -> ByteBuffer {
         var json = JSONWriter(capacity: 96)
         json.field("type", "error")

@@ -17,6 +17,11 @@ public struct RoomRequest: Equatable, Sendable {
         /// After an ownership change: the user has `connections` connections in the room on this
         /// gateway. Sets (not adds) the count, silently: idempotent, no presence event.
         case rejoin(connections: Int64)
+        /// Contract v1.1: `userID` was added to or removed from the private room's participants
+        /// (the change is stored). The owner re-reads the room's participants and answers once its
+        /// set includes the change: from then on it admits or refuses that user, and a user no
+        /// longer in the set loses its presence and its connections get `removed`.
+        case access(userID: Int64)
     }
 
     public var requestID: UInt64
@@ -58,6 +63,9 @@ public struct RoomRequest: Equatable, Sendable {
         case .rejoin(let connections):
             buffer.writeInteger(UInt8(6))
             buffer.writeInteger(connections)
+        case .access(let userID):
+            buffer.writeInteger(UInt8(7))
+            buffer.writeInteger(userID)
         }
     }
 
@@ -74,6 +82,7 @@ public struct RoomRequest: Equatable, Sendable {
         case 4: kind = .typing
         case 5: kind = .close
         case 6: kind = .rejoin(connections: try buffer.readWireInteger())
+        case 7: kind = .access(userID: try buffer.readWireInteger())
         case let tag: throw WireError.invalidValue("request kind \(tag)")
         }
     }

@@ -95,6 +95,7 @@ struct ChatSession: Sendable {
             switch connection.setMembership(nil, of: roomID) {
             case nil: return reject(.init(code: .notJoined, message: "not joined to room \(roomID)", ref: frame.ref))
             case .closed: return reject(.init(code: .roomNotFound, message: "room \(roomID) was deleted", ref: frame.ref))
+            case .removed: return reject(.init(code: .roomNotFound, message: "room not found", ref: frame.ref))
             case .joining, .joined: break
             }
             hub.removeMember(roomID, connection)
@@ -128,6 +129,7 @@ struct ChatSession: Sendable {
         switch membership {
         case .joining, .joined: nil
         case .closed: .init(code: .roomNotFound, message: "room \(roomID) was deleted", ref: ref)
+        case .removed: .init(code: .roomNotFound, message: "room not found", ref: ref)
         case nil: .init(code: .notJoined, message: "not joined to room \(roomID)", ref: ref)
         }
     }
@@ -135,7 +137,7 @@ struct ChatSession: Sendable {
     /// Joins run as their own short tasks, so that the reader never waits for one. One that
     /// outlives its connection undoes itself: the connection's rooms were cleared when it ended.
     private func join(_ roomID: Int64, sinceSeq: Int64?) {
-        if let membership = connection.membership(of: roomID), membership != .closed {
+        if let membership = connection.membership(of: roomID), membership == .joining || membership == .joined {
             return reject(.init(code: .badRequest, message: "already joined to room \(roomID)", ref: ClientFrameType.join.rawValue))
         }
         // Each join costs a task, the owner's answer and maybe a replay: a client has a few at once.

@@ -10,6 +10,9 @@ final class ClientConnection: Sendable {
         case joined
         /// The room was deleted while joined: sends get `room_not_found`.
         case closed
+        /// The user was removed from the private room (or left it) while joined: sends get
+        /// `room_not_found`, as for any stranger.
+        case removed
     }
 
     let id: UInt64
@@ -112,7 +115,7 @@ final class ClientConnection: Sendable {
     func leaveAll() -> [Int64] {
         rooms.withLock { rooms in
             defer { rooms.removeAll() }
-            return rooms.filter { $0.value != .closed }.map(\.key)
+            return rooms.filter { $0.value == .joining || $0.value == .joined }.map(\.key)
         }
     }
 }

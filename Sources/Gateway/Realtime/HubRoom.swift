@@ -126,6 +126,32 @@ final class HubRoom {
         }
     }
 
+    /// A private room's `room_updated`: each member gets the frame with its user's role.
+    func broadcast(_ frames: RoleFrames) {
+        let admins = Set(frames.adminIDs)
+        for member in members.values {
+            let userID = member.connection.identity.userID
+            let frame = userID == frames.ownerID ? frames.owner : admins.contains(userID) ? frames.admin : frames.member
+            if case .joining(var held) = member.phase {
+                held.append((nil, frame, nil))
+                member.phase = .joining(held: held)
+            } else {
+                member.connection.send(frame)
+            }
+        }
+    }
+
+    /// `userID` is no longer a participant: its connections get `frame` and stop being members.
+    /// Returns them.
+    func removeUser(_ userID: Int64, with frame: ByteBuffer) -> [ClientConnection] {
+        let connections = members.values.map(\.connection).filter { $0.identity.userID == userID }
+        for connection in connections {
+            remove(connection)
+            connection.send(frame)
+        }
+        return connections
+    }
+
     /// The room was closed: every member gets `frame`; returns them (the room is then empty).
     func close(with frame: ByteBuffer) -> [ClientConnection] {
         let connections = members.values.map(\.connection)

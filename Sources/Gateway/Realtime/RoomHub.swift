@@ -111,6 +111,8 @@ final class RoomHub: Service, Sendable {
     func handle(roomID: Int64, event: RoomEvent) {
         var fetch: ClosedRange<Int64>?
         var closedMembers: [ClientConnection] = []
+        var removedMembers: [ClientConnection] = []
+        var lastGone = false
         rooms.withLock { rooms in
             guard let room = rooms[roomID] else { return }
             switch event {
@@ -125,6 +127,14 @@ final class RoomHub: Service, Sendable {
                 rooms[roomID] = nil
             case .updated(let frame):
                 room.broadcast(frame, except: nil)
+            case .updatedPrivate(let frames):
+                room.broadcast(frames)
+            case .removed(let userID, let frame):
+                removedMembers = room.removeUser(userID, with: frame)
+                if room.isEmpty {
+                    rooms[roomID] = nil
+                    lastGone = true
+                }
             }
         }
         if let fetch { fetchSink.yield((roomID, fetch)) }
@@ -132,6 +142,15 @@ final class RoomHub: Service, Sendable {
             for connection in closedMembers { connection.setMembership(.closed, of: roomID) }
             subscriber.unsubscribe(names.room(roomID))
         }
+        // The owner already ended the user's presence: no `leave` goes to it.
+        for connection in removedMembers { connection.setMembership(.removed, of: roomID) }
+        if lastGone { subscriber.unsubscribe(names.room(roomID)) }
+    }
+
+    /// The room's owner refused a re-join of `userID` (the room is gone, or the user is no longer a
+    /// participant): its connections here get `removed`, as if the owner had said so.
+    func ownerRefused(_ roomID: Int64, userID: Int64) {
+        handle(roomID: roomID, event: .removed(userID: userID, frame: ServerFrame.removed(roomID: roomID)))
     }
 
     /// The bus reconnected: messages may have been published while it was away. Every room reads
@@ -183,6 +202,7 @@ final class RoomHub: Service, Sendable {
     private func rejoin(_ job: Rejoin) async {
         for _ in 0..<30 {
             let result = try? await workers.submit(roomID: job.roomID, identity: job.identity, kind: .rejoin(connections: job.connections)).get()
+            if case .failed(.roomNotFound, _)? = result { return ownerRefused(job.roomID, userID: job.identity.userID) }
             guard case .failed(let code, _)? = result, code == .unavailable else { return }
             try? await clock.sleep(for: .milliseconds(500))
             if Task.isCancelled { return }

@@ -12,6 +12,11 @@ enum WorkerAction: Equatable, Sendable {
     case setMember(roomID: Int64, userID: Int64, username: String)
     /// A fresh owner starts with nobody joined: empty the room's member hash.
     case clearMembers(roomID: Int64)
+    /// Tell the gateways that `userID` is no longer a participant of the private room: its
+    /// connections get `removed` and leave it.
+    case removed(roomID: Int64, userID: Int64)
+    /// Read the private room's participants again; then `participantsLoaded(_:token:_:)`.
+    case loadParticipants(roomID: Int64, token: UInt64)
     /// Publish a `typing` frame to the room.
     case typing(roomID: Int64, userID: Int64, username: String)
     /// Acquire the room in Postgres and load its tail and keys.

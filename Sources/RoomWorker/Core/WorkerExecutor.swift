@@ -71,9 +71,19 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
         carryOut(actions)
     }
 
-    func roomLoaded(_ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)]) {
+    func roomLoaded(_ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)], participants: Set<Int64>?) {
         logger.debug("room acquired", metadata: ["room": "\(roomID)", "last_seq": "\(lastSeq)"])
-        carryOut(machine.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys, now: now, wallMillis: Self.wallMillis()))
+        carryOut(
+            machine.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys, participants: participants, now: now, wallMillis: Self.wallMillis())
+        )
+    }
+
+    func participantsLoaded(_ roomID: Int64, token: UInt64, _ participants: Set<Int64>) {
+        carryOut(machine.participantsLoaded(roomID, token: token, participants))
+    }
+
+    func participantsLoadFailed(_ roomID: Int64, token: UInt64) {
+        carryOut(machine.participantsLoadFailed(roomID, token: token))
     }
 
     func roomLoadFailed(_ roomID: Int64, code: ErrorCode, message: String) {
@@ -141,11 +151,15 @@ actor WorkerExecutor<C: Clock> where C.Duration == Duration {
                 commands.append(["HSET", .string(names.roomMembers(roomID)), .string(String(userID)), .string(username)])
             case .clearMembers(let roomID):
                 commands.append(["DEL", .string(names.roomMembers(roomID))])
+            case .removed(let roomID, let userID):
+                commands.append(publish(roomID, .removed(userID: userID, frame: ServerFrame.removed(roomID: roomID))))
             case .typing(let roomID, let userID, let username):
                 let frame = ServerFrame.typing(roomID: roomID, userID: userID, username: username)
                 commands.append(publish(roomID, .typing(userID: userID, frame: frame)))
             case .load(let roomID):
                 jobs.yield(.load(roomID: roomID))
+            case .loadParticipants(let roomID, let token):
+                jobs.yield(.loadParticipants(roomID: roomID, token: token))
             case .release(let roomIDs):
                 jobs.yield(.release(roomIDs))
             case .commit(let batch):

@@ -2,6 +2,8 @@
 enum WorkerJob: Sendable {
     /// Acquire and load a room.
     case load(roomID: Int64)
+    /// Read a private room's participants (read `token`).
+    case loadParticipants(roomID: Int64, token: UInt64)
     /// Run a group commit of this batch.
     case commit(CommitBatch)
     /// Give rooms up in Postgres (the ring moved them away, or they were idle).

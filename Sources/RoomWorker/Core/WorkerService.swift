@@ -93,6 +93,7 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
             for await job in jobs {
                 switch job {
                 case .load(let roomID): group.addTask { await self.load(roomID) }
+                case .loadParticipants(let roomID, let token): group.addTask { await self.loadParticipants(roomID, token: token) }
                 case .commit(let batch): group.addTask { await self.commit(batch) }
                 case .retryCommit(let delay):
                     group.addTask {
@@ -177,15 +178,16 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
         func done(_ outcome: WorkerMetrics.LoadOutcome) { metrics.roomLoaded(outcome, after: started.duration(to: clock.now)) }
         do {
             switch try await storage({ try await $0.acquire(roomID: roomID, session: session) }) {
-            case .acquired(let lastSeq):
-                let (tail, keys) = try await storage { [config] store in
+            case .acquired(let lastSeq, let isPrivate):
+                let (tail, keys, participants) = try await storage { [config] store in
                     (
                         try await store.tail(roomID: roomID, lastSeq: lastSeq, count: config.tailSize),
-                        try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow)
+                        try await store.idempotencyKeys(roomID: roomID, lastSeq: lastSeq, window: config.idempotencyWindow),
+                        isPrivate ? try await store.participants(roomID: roomID) : nil
                     )
                 }
                 done(.loaded)
-                await executor.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys)
+                await executor.roomLoaded(roomID, lastSeq: lastSeq, tail: tail, keys: keys, participants: participants)
             case .notFound:
                 done(.notFound)
                 await executor.roomLoadFailed(roomID, code: .roomNotFound, message: "room not found")
@@ -201,6 +203,17 @@ final class WorkerService<C: Clock>: Service, Sendable where C.Duration == Durat
             done(.failed)
             logger.warning("room load failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
             await executor.roomLoadFailed(roomID, code: .unavailable, message: "storage unavailable, retry")
+        }
+    }
+
+    /// Reads a private room's participants again after a change (see `AccessRefreshes`).
+    private func loadParticipants(_ roomID: Int64, token: UInt64) async {
+        do {
+            let participants = try await storage { try await $0.participants(roomID: roomID) }
+            await executor.participantsLoaded(roomID, token: token, participants)
+        } catch {
+            logger.warning("participants read failed", metadata: ["room": "\(roomID)", "error": "\(error)"])
+            await executor.participantsLoadFailed(roomID, token: token)
         }
     }
 

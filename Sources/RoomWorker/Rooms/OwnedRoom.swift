@@ -14,6 +14,9 @@ struct OwnedRoom {
     private let windowCapacity: Int
     /// userID → (username, connections per gateway).
     private(set) var presence: [Int64: (username: String, gateways: [String: Int])] = [:]
+    /// The participants of a private room (`nil`: the room is public, everyone may join). Loaded
+    /// with the room and read again after every `access` request.
+    private(set) var participants: Set<Int64>?
     /// Set when the room is handed over (the ring moved it away, or it was idle): new requests
     /// are refused or held while Postgres releases it.
     var releasing = false
@@ -23,7 +26,7 @@ struct OwnedRoom {
     private var keyBytes = 0
 
     /// What this room holds in memory, roughly: its tail's frames, its key window and its presence.
-    var heldBytes: Int { Self.baseBytes + tailBytes + keyBytes + presence.count * 128 }
+    var heldBytes: Int { Self.baseBytes + tailBytes + keyBytes + presence.count * 128 + (participants?.count ?? 0) * 16 }
     /// What an empty room costs (its slot, its entry in every table).
     static let baseBytes = 512
 
@@ -32,8 +35,9 @@ struct OwnedRoom {
     /// `true` while a user is joined.
     var hasPresence: Bool { !presence.isEmpty }
 
-    init(roomID: Int64, lastSeq: Int64, tailCapacity: Int, windowCapacity: Int) {
+    init(roomID: Int64, lastSeq: Int64, tailCapacity: Int, windowCapacity: Int, participants: Set<Int64>? = nil) {
         self.roomID = roomID
+        self.participants = participants
         self.lastSeq = lastSeq
         self.tailCapacity = tailCapacity
         self.windowCapacity = windowCapacity
@@ -86,6 +90,26 @@ struct OwnedRoom {
         guard sinceSeq < lastSeq else { return [] }
         guard lastSeq - sinceSeq <= Int64(limit), let first = tail.first, first.seq <= sinceSeq + 1 else { return nil }
         return tail.filter { $0.seq > sinceSeq }.map(\.frame)
+    }
+
+    // MARK: Access
+
+    /// `true` if `userID` may join, send and type here (any user, in a public room).
+    func admits(_ userID: Int64) -> Bool {
+        participants?.contains(userID) ?? true
+    }
+
+    /// A fresh read of this private room's participants replaces the set: returns the users no
+    /// longer in it, and those of them that were present (their presence ends here).
+    mutating func replaceParticipants(_ fresh: Set<Int64>) -> (gone: [Int64], present: [(userID: Int64, username: String)]) {
+        guard let old = participants else { return ([], []) }
+        participants = fresh
+        let gone = old.subtracting(fresh).sorted()
+        var present: [(Int64, String)] = []
+        for userID in gone {
+            if let entry = presence.removeValue(forKey: userID) { present.append((userID, entry.username)) }
+        }
+        return (gone, present)
     }
 
     // MARK: Presence

@@ -37,6 +37,8 @@ struct RoomOwnershipStateMachine {
     /// Requests for rooms this worker still owns but is releasing because they were idle: served
     /// (the room loaded again) once the release is done.
     private var heldForRelease: [Int64: [RoomRequest]] = [:]
+    /// Re-reads of private rooms' participants after `access` requests.
+    private var accessRefreshes = AccessRefreshes()
     /// Gateways seen alive, and since when each one is missing from the live set.
     private var seenGateways: [String: Duration?] = [:]
 
@@ -75,6 +77,7 @@ struct RoomOwnershipStateMachine {
             refuse(queue, .unavailable, "room owner changed, retry", into: &actions)
         }
         for queue in heldForRelease.values { refuse(queue, .unavailable, "room owner changed, retry", into: &actions) }
+        refuse(accessRefreshes.cancelAll(), into: &actions)
         rooms.removeAll()
         lastUsed.removeAll()
         heldForRelease.removeAll()
@@ -178,13 +181,21 @@ struct RoomOwnershipStateMachine {
 
     // MARK: Loading
 
-    /// The room is ours, with these committed messages (its tail) and idempotency keys.
+    /// The room is ours, with these committed messages (its tail) and idempotency keys, and, for a
+    /// private room, these participants (read after the room was acquired, so a change stored
+    /// before is in them and one stored after comes as an `access` request).
     mutating func roomLoaded(
-        _ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)], now: Duration, wallMillis: Int64
+        _ roomID: Int64, lastSeq: Int64, tail: [ChatMessage], keys: [(IdempotencyKey, Int64)], participants: Set<Int64>? = nil,
+        now: Duration, wallMillis: Int64
     ) -> [WorkerAction] {
         guard case .loading(let queue, let previous)? = rooms[roomID] else { return [] }
         var actions: [WorkerAction] = []
-        var room = OwnedRoom(roomID: roomID, lastSeq: lastSeq, tailCapacity: settings.tailSize, windowCapacity: settings.idempotencyWindow)
+        // Reads of an earlier load's participants no longer count: this load read them afresh.
+        refuse(accessRefreshes.cancel(roomID), into: &actions)
+        var room = OwnedRoom(
+            roomID: roomID, lastSeq: lastSeq, tailCapacity: settings.tailSize, windowCapacity: settings.idempotencyWindow,
+            participants: participants
+        )
         for message in tail { room.committed(message, frame: ServerFrame.message(message)) }
         for (key, seq) in keys { room.remember(key, seq: seq) }
         if ring.owner(of: roomID) != settings.nodeID || draining {
@@ -266,7 +277,26 @@ struct RoomOwnershipStateMachine {
     private mutating func handle(_ request: RoomRequest, now: Duration, wallMillis: Int64, into actions: inout [WorkerAction]) {
         let roomID = request.roomID
         let target = request.replyTarget
+        if !admits(roomID, request.userID) {
+            // A private room the user does not take part in: to them it does not exist. (Even
+            // when a gateway let the request through on stale knowledge.)
+            switch request.kind {
+            case .join, .rejoin, .send:
+                return actions.append(.reply(target, .failed(code: .roomNotFound, message: "room not found")))
+            case .typing:
+                return
+            case .leave, .close, .access:
+                break
+            }
+        }
         switch request.kind {
+        case .access(let userID):
+            guard case .ready(let room)? = rooms[roomID], room.participants != nil else {
+                return actions.append(.reply(target, .done))  // a public room has no participants
+            }
+            if let token = accessRefreshes.requested(roomID, .init(target: target, userID: userID)) {
+                actions.append(.loadParticipants(roomID: roomID, token: token))
+            }
         case .join(let sinceSeq):
             var first = false
             var result = RoomReply.Result.done
@@ -292,6 +322,7 @@ struct RoomOwnershipStateMachine {
         case .typing:
             actions.append(.typing(roomID: roomID, userID: request.userID, username: request.username))
         case .close:
+            refuse(accessRefreshes.cancel(roomID), into: &actions)
             setSlot(roomID, nil)
             fail(commits.removePending(ofRoom: roomID), .roomNotFound, "room was deleted", into: &actions)
             actions.append(.clearMembers(roomID: roomID))
@@ -311,6 +342,49 @@ struct RoomOwnershipStateMachine {
             )
             commits.enqueue(PendingSend(message: message, replyTo: [target]))
             if !commits.isRunning { startCommit(now: now, into: &actions) }
+        }
+    }
+
+    // MARK: Access
+
+    /// Read `token` of a private room's participants ended with `participants`. Users no longer
+    /// in the set lose their presence (`presence` leave to the others) and their connections get
+    /// `removed` on every gateway, and so does each waiting change's user that is not in it (its
+    /// connections may still be joined on a gateway from an earlier owner's time); then the
+    /// waiting changes are answered.
+    mutating func participantsLoaded(_ roomID: Int64, token: UInt64, _ participants: Set<Int64>) -> [WorkerAction] {
+        guard let (waiters, next) = accessRefreshes.finished(roomID, token: token) else { return [] }
+        var actions: [WorkerAction] = []
+        guard case .ready(let room)? = rooms[roomID], room.participants != nil else {
+            refuse(waiters + accessRefreshes.cancel(roomID), into: &actions)
+            return actions
+        }
+        var gone: [Int64] = []
+        var present: [(userID: Int64, username: String)] = []
+        update(roomID) { (gone, present) = $0.replaceParticipants(participants) }
+        for user in present {
+            actions.append(.presence(roomID: roomID, event: .leave, userID: user.userID, username: user.username))
+        }
+        let removed = Set(gone).union(waiters.map(\.userID).filter { !participants.contains($0) })
+        for userID in removed.sorted() { actions.append(.removed(roomID: roomID, userID: userID)) }
+        for waiter in waiters { actions.append(.reply(waiter.target, .done)) }
+        if let next { actions.append(.loadParticipants(roomID: roomID, token: next)) }
+        return actions
+    }
+
+    /// Read `token` failed: its waiters get `unavailable` (they retry); a read for changes that
+    /// arrived meanwhile starts.
+    mutating func participantsLoadFailed(_ roomID: Int64, token: UInt64) -> [WorkerAction] {
+        guard let (waiters, next) = accessRefreshes.finished(roomID, token: token) else { return [] }
+        var actions: [WorkerAction] = []
+        refuse(waiters, into: &actions)
+        if let next { actions.append(.loadParticipants(roomID: roomID, token: next)) }
+        return actions
+    }
+
+    private func refuse(_ waiters: [AccessRefreshes.Waiter], into actions: inout [WorkerAction]) {
+        for waiter in waiters {
+            actions.append(.reply(waiter.target, .failed(code: .unavailable, message: "room owner changed, retry")))
         }
     }
 
@@ -466,6 +540,11 @@ struct RoomOwnershipStateMachine {
     private func isReady(_ roomID: Int64, releasing: Bool) -> Bool {
         guard case .ready(let room)? = rooms[roomID] else { return false }
         return room.releasing == releasing
+    }
+
+    private func admits(_ roomID: Int64, _ userID: Int64) -> Bool {
+        guard case .ready(let room)? = rooms[roomID] else { return false }
+        return room.admits(userID)
     }
 
     private func storedSeq(_ roomID: Int64, _ key: IdempotencyKey) -> Int64? {

@@ -50,7 +50,8 @@ struct WorkerStore: Sendable {
     // MARK: Ownership
 
     enum AcquireResult: Sendable, Equatable {
-        case acquired(lastSeq: Int64)
+        /// Taken; `isPrivate`: only its participants may use it (load them with `participants`).
+        case acquired(lastSeq: Int64, isPrivate: Bool)
         /// Unknown or closed room.
         case notFound
         /// Another live session owns it.
@@ -69,11 +70,11 @@ struct WorkerStore: Sendable {
               AND (r.owner_session IS NULL OR r.owner_session = \(session)
                    OR NOT EXISTS (SELECT 1 FROM worker_sessions s
                                   WHERE s.id = r.owner_session AND s.expires_at > clock_timestamp()))
-            RETURNING r.last_seq
+            RETURNING r.last_seq, r.visibility = 'private'
             """,
             logger: logger
         )
-        for try await lastSeq in rows.decode(Int64.self) { return .acquired(lastSeq: lastSeq) }
+        for try await (lastSeq, isPrivate) in rows.decode((Int64, Bool).self) { return .acquired(lastSeq: lastSeq, isPrivate: isPrivate) }
         let check = try await client.query(
             """
             SELECT (SELECT closed_at IS NULL FROM rooms WHERE id = \(roomID)),
@@ -86,6 +87,14 @@ struct WorkerStore: Sendable {
             return alive ? .busy : .sessionExpired
         }
         return .notFound
+    }
+
+    /// The participants of a private room (read after it was acquired).
+    func participants(roomID: Int64) async throws -> Set<Int64> {
+        let rows = try await client.query("SELECT user_id FROM room_participants WHERE room_id = \(roomID)", logger: logger)
+        var users = Set<Int64>()
+        for try await userID in rows.decode(Int64.self) { users.insert(userID) }
+        return users
     }
 
     /// Gives rooms up (handover): another worker may take them at once.

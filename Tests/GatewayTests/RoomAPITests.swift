@@ -63,7 +63,7 @@ import Testing
             #expect(try await client.json("/v1/rooms", .post, token: owner.token, body: #"{"name":"r","topic":"\#(longest)"}"#).status == .created)
             for body in [
                 #"{"name":"r","topic":"\#(longest)x"}"#, #"{"name":"r","topic":"a\u0000b"}"#,
-                #"{"name":"r","visibility":"secret"}"#, #"{"name":"r","visibility":"private"}"#,
+                #"{"name":"r","visibility":"secret"}"#, #"{"name":"r","visibility":"PRIVATE"}"#,
             ] {
                 let refused = try await client.json("/v1/rooms", .post, token: owner.token, body: body)
                 #expect(refused.status == .badRequest, "\(body)")

@@ -113,5 +113,14 @@ extension Migration {
             """,
             "CREATE INDEX room_participants_user ON room_participants (user_id, room_id)",
         ]),
+        // Direct messages: a private room per pair of users, without an owner. The pair is stored
+        // ordered (low id, high id) under a unique index, so two first calls from both sides at once
+        // make one room. Metadata-only changes plus an index on the (few) rooms that have a pair.
+        Migration(version: 5, name: "direct messages", statements: [
+            "ALTER TABLE rooms ALTER COLUMN owner_id DROP NOT NULL",
+            "ALTER TABLE rooms ADD COLUMN dm_low bigint REFERENCES users (id), ADD COLUMN dm_high bigint REFERENCES users (id)",
+            "ALTER TABLE rooms ADD CONSTRAINT rooms_dm_pair_ordered CHECK (dm_low < dm_high)",
+            "CREATE UNIQUE INDEX rooms_dm_pair ON rooms (dm_low, dm_high) WHERE dm_low IS NOT NULL",
+        ]),
     ]
 }

@@ -26,17 +26,24 @@ struct UserJSON: Encodable, Sendable {
     }
 }
 
-/// `Room` of the contract.
+/// `Room` of the contract (v1.1: with `visibility`, `topic`, and the reader's `role` in a private
+/// room it takes part in; `owner_id` is null for a direct message).
 struct RoomJSON: Encodable, Sendable {
     let id: Int64
     let name: String
-    let ownerID: Int64
+    let ownerID: Int64?
     let createdAt: String
     let lastSeq: Int64
     let visibility: String
     let topic: String
+    let role: ParticipantRole?
 
     init(_ room: RoomRecord) {
+        self.init(room, role: room.role)
+    }
+
+    /// The room as a reader with `role` sees it (public rooms carry no role).
+    init(_ room: RoomRecord, role: ParticipantRole?) {
         self.id = room.id
         self.name = room.name
         self.ownerID = room.ownerID
@@ -44,17 +51,29 @@ struct RoomJSON: Encodable, Sendable {
         self.lastSeq = room.lastSeq
         self.visibility = room.visibility
         self.topic = room.topic
+        self.role = room.isPrivate ? role : nil
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, visibility, topic
+        case id, name, visibility, topic, role
         case ownerID = "owner_id"
         case createdAt = "created_at"
         case lastSeq = "last_seq"
     }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(ownerID, forKey: .ownerID)  // null for a direct message, never missing
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lastSeq, forKey: .lastSeq)
+        try container.encode(visibility, forKey: .visibility)
+        try container.encode(topic, forKey: .topic)
+        try container.encodeIfPresent(role, forKey: .role)
+    }
 }
 
-/// `Message` of the contract.
 struct MessageJSON: Encodable, Sendable {
     let roomID: Int64
     let seq: Int64
@@ -121,3 +140,24 @@ struct MemberJSON: Encodable, Sendable {
     }
 }
 struct MembersEnvelope: ResponseEncodable, Sendable { let members: [MemberJSON] }
+
+struct ParticipantJSON: Encodable, Sendable {
+    let userID: Int64
+    let username: String
+    let role: ParticipantRole
+    let addedAt: String
+
+    init(_ participant: PostgresParticipantStore.Participant) {
+        userID = participant.userID
+        username = participant.username
+        role = participant.role
+        addedAt = Timestamp.format(participant.addedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case username, role
+        case userID = "user_id"
+        case addedAt = "added_at"
+    }
+}
+struct ParticipantsEnvelope: ResponseEncodable, Sendable { let participants: [ParticipantJSON] }

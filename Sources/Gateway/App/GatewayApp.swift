@@ -155,9 +155,13 @@ struct GatewayComponents: Sendable {
         auth.addPublic(to: router.group("v1/auth"))
         let authenticated = router.group("v1").add(middleware: AuthMiddleware(authenticator: authenticator))
         auth.addAuthenticated(to: authenticated.group("auth"))
+        let participants = PostgresParticipantStore(database: database)
+        DirectMessageRoutes(participants: participants, maxBodyBytes: config.maxBodyBytes)
+            .add(dms: authenticated.group("dms"), users: authenticated.group("users"))
         UserRoutes(users: users, revocations: revocations).add(to: authenticated.group("users"))
         RoomRoutes(
             rooms: PostgresRoomStore(database: database),
+            participants: participants,
             presence: RoomPresence(redis: redis, timeout: config.storageTimeout, names: config.node.names),
             events: RoomEvents(redis: redis, workers: workers, names: config.node.names),
             maxBodyBytes: config.maxBodyBytes

@@ -1,9 +1,11 @@
 import ClusterKit
 import Hummingbird
 
-/// `/v1/rooms`: create, list, get, update, close, members, history.
+/// `/v1/rooms`: create, list, get, update, close, members, history. A private room is visible to
+/// its participants only: for anyone else every call about it is 404, like an unknown id.
 struct RoomRoutes: Sendable {
     let rooms: PostgresRoomStore
+    let participants: PostgresParticipantStore
     let presence: RoomPresence
     let events: RoomEvents
     let maxBodyBytes: Int
@@ -28,19 +30,21 @@ struct RoomRoutes: Sendable {
         group.delete(":id", use: close)
         group.get(":id/members", use: members)
         group.get(":id/messages", use: messages)
+        ParticipantRoutes(rooms: rooms, participants: participants, events: events, maxBodyBytes: maxBodyBytes)
+            .add(to: group.group(":id/participants"))
     }
 
     @Sendable func create(_ request: Request, context: GatewayRequestContext) async throws -> EditedResponse<RoomEnvelope> {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(CreateBody.self, limit: maxBodyBytes)
         if let error = Validation.roomName(body.name) ?? body.topic.flatMap(Validation.roomTopic) { throw error }
+        let isPrivate: Bool
         switch body.visibility ?? "public" {
-        case "public": break
-        // Refused rather than ignored: a client asking for privacy must not get a public room.
-        case "private": throw APIError(.validationFailed, "private rooms are not available on this server yet")
+        case "public": isPrivate = false
+        case "private": isPrivate = true
         default: throw APIError(.validationFailed, "visibility must be 'public' or 'private'")
         }
-        let room = try await rooms.create(name: body.name, topic: body.topic ?? "", ownerID: identity.userID)
+        let room = try await rooms.create(name: body.name, topic: body.topic ?? "", ownerID: identity.userID, isPrivate: isPrivate)
         return EditedResponse(status: .created, response: RoomEnvelope(room: RoomJSON(room)))
     }
 
@@ -51,55 +55,71 @@ struct RoomRoutes: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
-        RoomEnvelope(room: RoomJSON(try await openRoom(context)))
+        RoomEnvelope(room: RoomJSON(try await visibleRoom(context)))
     }
 
-    /// The owner renames the room or changes its topic; every joined client gets `room_updated`.
-    /// Checks in the contract's order: 404, then 403, then the body (400).
+    /// Renames the room or changes its topic; every joined client gets `room_updated`. Checks in
+    /// the contract's order: 404, then 403, then the body (400).
     @Sendable func update(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
         let identity = try context.requireIdentity()
-        let room = try await openRoom(context)
-        guard room.ownerID == identity.userID else { throw APIError(.forbidden, "only the room's owner can change it") }
+        let room = try await visibleRoom(context)
+        let decision = ParticipantRules.update(
+            role: room.role, isOwner: room.ownerID == identity.userID, isPrivate: room.isPrivate, isDirect: room.isDirect
+        )
+        if case .forbidden(let why) = decision { throw APIError(.forbidden, why) }
         let body = try await request.decodeJSON(UpdateBody.self, limit: maxBodyBytes)
         guard body.visibility == nil else { throw APIError(.validationFailed, "visibility cannot be changed") }
         guard body.name != nil || body.topic != nil else { throw APIError(.validationFailed, "give a name, a topic or both") }
         if let error = body.name.flatMap(Validation.roomName) ?? body.topic.flatMap(Validation.roomTopic) { throw error }
-        guard let updated = try await rooms.update(id: room.id, name: body.name, topic: body.topic) else {
+        guard let updated = try await rooms.update(id: room.id, name: body.name, topic: body.topic, viewer: identity.userID) else {
             throw APIError.notFound("room")
         }
-        let json = RoomJSON(updated)
-        events.updated(json)
-        return RoomEnvelope(room: json)
+        if updated.isPrivate {
+            let privileged = try await participants.privileged(roomID: room.id)
+            events.updated(updated, ownerID: privileged.ownerID, adminIDs: privileged.adminIDs)
+        } else {
+            events.updated(updated)
+        }
+        return RoomEnvelope(room: RoomJSON(updated))
     }
 
     @Sendable func close(_ request: Request, context: GatewayRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
-        let roomID = try context.parameters.id(what: "room")
-        switch try await rooms.close(id: roomID, by: identity.userID) {
-        case .closed:
-            events.closed(roomID, by: identity)
-            return .noContent
-        case .forbidden: throw APIError(.forbidden, "only the room's owner can delete it")
-        case .notFound: throw APIError.notFound("room")
+        let room = try await visibleRoom(context)
+        if case .forbidden(let why) = ParticipantRules.close(isOwner: room.ownerID == identity.userID, isDirect: room.isDirect) {
+            throw APIError(.forbidden, why)
         }
+        guard try await rooms.close(id: room.id, by: identity.userID) else { throw APIError.notFound("room") }
+        events.closed(room.id, by: identity)
+        return .noContent
     }
 
     @Sendable func members(_ request: Request, context: GatewayRequestContext) async throws -> MembersEnvelope {
-        let room = try await openRoom(context)
+        let room = try await visibleRoom(context)
         return MembersEnvelope(members: try await presence.members(of: room.id))
     }
 
     @Sendable func messages(_ request: Request, context: GatewayRequestContext) async throws -> MessagesEnvelope {
+        let room = try await visibleRoom(context)  // 404 before 400
         let limit = try request.limitQuery()
         let afterSeq = try request.nonNegativeQuery("after_seq")
         let beforeSeq = try request.nonNegativeQuery("before_seq")
-        let room = try await openRoom(context)
         let page = try await rooms.messages(roomID: room.id, afterSeq: afterSeq, beforeSeq: beforeSeq, limit: limit)
         return MessagesEnvelope(messages: page.map(MessageJSON.init))
     }
 
-    private func openRoom(_ context: GatewayRequestContext) async throws -> RoomRecord {
-        guard let room = try await rooms.find(id: try context.parameters.id(what: "room")) else {
+    /// The room of the path as the caller sees it; 404 if it is unknown, closed, or private to others.
+    private func visibleRoom(_ context: GatewayRequestContext) async throws -> RoomRecord {
+        try await rooms.visible(context)
+    }
+}
+
+extension PostgresRoomStore {
+    /// The room of the path (`:id`) as the caller sees it; 404 if it is unknown, closed, or private
+    /// and the caller takes no part in it.
+    func visible(_ context: GatewayRequestContext) async throws -> RoomRecord {
+        let identity = try context.requireIdentity()
+        guard let room = try await find(id: try context.parameters.id(what: "room"), viewer: identity.userID) else {
             throw APIError.notFound("room")
         }
         return room

@@ -4,12 +4,19 @@ import Foundation
 struct RoomRecord: Sendable, Equatable {
     let id: Int64
     let name: String
-    let ownerID: Int64
+    /// `nil` for a direct message.
+    let ownerID: Int64?
     let createdAt: Date
     let lastSeq: Int64
     /// `public` or `private` (contract v1.1; rooms made before it are public).
     let visibility: String
     let topic: String
+    /// A direct message: private, two members, no owner.
+    var isDirect = false
+    /// The role of the user it was read for, in a private room it takes part in.
+    var role: ParticipantRole?
+
+    var isPrivate: Bool { visibility == "private" }
 }
 
 /// A stored message.

@@ -45,6 +45,12 @@ import Testing
                         "\(method) \(path) tells a private room from an unknown one")
             }
         }
+        // 401 comes first, also on the new endpoints.
+        for (method, path, body) in calls + [(.post, "/v1/dms", #"{"user_id":\#(bob.id)}"#), (.get, "/v1/users/me/rooms", nil)] {
+            let url = path.hasPrefix("/v1/") ? path : "/v1/rooms/\(room)\(path)"
+            let response = try await cluster.gateways[0].request(url, method: method, body: body)
+            #expect(response.status == .unauthorized, "\(method) \(url)")
+        }
         // Public rooms have no participant list.
         #expect(try await api.call(.get, "/v1/rooms/\(publicRoom)/participants", alice).status == 404)
         #expect(try await api.call(.post, "/v1/rooms/\(publicRoom)/participants", alice, #"{"user_id":\#(bob.id)}"#).status == 404)

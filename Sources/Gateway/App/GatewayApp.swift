@@ -137,6 +137,7 @@ struct GatewayComponents: Sendable {
             metrics: metrics
         ).add(to: router)
         router.get("v1/openapi.yaml") { _, _ in try OpenAPIDocument.response() }
+        WebAssets.bundled.add(to: router)  // the browser client, at / and /web/...
         // A plain GET without an upgrade: a bad token (401), else 400.
         router.get("v1/ws") { request, _ -> Response in
             let token = Authenticator.bearerToken(request.headers[.authorization]) ?? request.uri.queryParameters.get("token")

@@ -8,8 +8,10 @@ import Testing
 @Suite struct ConnectionLimitTests {
     @Test func atTheOpenFileLimit_theGatewayRefusesSockets_keepsServing_andAcceptsOnceSomeClose() async throws {
         // 512 descriptors: at most 256 connections (256 kept for the process), 128 of them WebSockets.
+        // The header timeout sheds the silent connections below; at 1 s it also closed the test's own
+        // REST clients when a full run's load delayed their first write (I/O on closed channel).
         let cluster = try await TestCluster(
-            gateways: 1, workers: 1, environment: ["HTTP_HEADER_TIMEOUT_MS": "1000"], gatewayOpenFiles: 512
+            gateways: 1, workers: 1, environment: ["HTTP_HEADER_TIMEOUT_MS": "3000"], gatewayOpenFiles: 512
         )
         let gateway = cluster.gateways[0]
         var tokens: [String] = []

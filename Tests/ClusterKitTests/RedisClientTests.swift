@@ -106,9 +106,11 @@ import Testing
     @Test func subscriber_detectsAStalledServer() async throws {
         let server = try RedisServer()
         try await server.start()
-        let subscriber = RedisSubscriber(url: server.url, timeout: .milliseconds(500), pingInterval: .milliseconds(200), logger: logger) { _, _ in }
+        // A 1 s answer timeout: at 500 ms a full run's load (two cores, every suite at once) failed
+        // healthy pings, and the subscriber never stayed connected long enough to be seen.
+        let subscriber = RedisSubscriber(url: server.url, timeout: .seconds(1), pingInterval: .milliseconds(200), logger: logger) { _, _ in }
         try await withRunningServices([subscriber]) {
-            #expect(await eventually { subscriber.isConnected })
+            #expect(await eventually(timeout: .seconds(20)) { subscriber.isConnected })
             // A server that stops answering (paused, network cut) must not look connected for long.
             _ = try await RedisConnection.connect(to: server.url).send(["CLIENT", "PAUSE", "3000", "ALL"])
             #expect(await eventually(timeout: .seconds(3)) { !subscriber.isConnected })

@@ -57,8 +57,10 @@ import Testing
         #expect(try await worker.request("/metrics").status == .ok)
         gateway.process.signal(SIGTERM)
         worker.process.signal(SIGTERM)
-        #expect(await gateway.process.waitForExit(timeout: .seconds(15)) == 0)
-        #expect(await worker.process.waitForExit(timeout: .seconds(15)) == 0)
+        let gatewayExit = await gateway.process.waitForExit(timeout: .seconds(15))
+        let workerExit = await worker.process.waitForExit(timeout: .seconds(15))
+        #expect(gatewayExit == 0, "gateway: \(gatewayExit.map(String.init) ?? "still running") after SIGTERM\n\(gateway.process.output.suffix(3000))")
+        #expect(workerExit == 0, "worker: \(workerExit.map(String.init) ?? "still running") after SIGTERM\n\(worker.process.output.suffix(3000))")
     }
 
     @Test(arguments: [

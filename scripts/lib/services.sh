@@ -164,9 +164,14 @@ port_in_use() {
 # shell are never handed out twice -- but a `$(free_port)` call runs in a subshell and
 # cannot record its port, so prefer `free_port VAR` when calling several times.
 free_port() {
-    local _fp_var="${1:-}" _fp_port _fp_try
+    local _fp_var="${1:-}" _fp_port _fp_try _fp_low=20000 _fp_span=40001 _fp_ephemeral
+    # Below the kernel's ephemeral range: a port there can be the local end of any outgoing
+    # connection (a test's Redis client, say), which a connect probe cannot see but which makes
+    # the server's bind fail ("Address already in use").
+    read -r _fp_ephemeral _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || _fp_ephemeral=0
+    if ((_fp_ephemeral > _fp_low + 2000)); then _fp_span=$((_fp_ephemeral - _fp_low)); fi
     for _fp_try in $(seq 1 200); do
-        _fp_port=$((20000 + RANDOM % 40001))
+        _fp_port=$((_fp_low + RANDOM % _fp_span))
         [[ "$_CHORUS_PORTS_HANDED_OUT" == *" $_fp_port "* ]] && continue
         port_in_use "$_fp_port" && continue
         _CHORUS_PORTS_HANDED_OUT+="$_fp_port "

@@ -82,10 +82,10 @@ public struct RoleFrames: Equatable, Sendable {
         self.adminIDs = adminIDs
     }
 
-    /// The frame for `userID` (a participant: the room's members are its participants).
-    public func frame(for userID: Int64) -> ByteBuffer {
+    /// The frame for `userID`, with `admins` the set of `adminIDs` (made once per event).
+    public func frame(for userID: Int64, admins: Set<Int64>) -> ByteBuffer {
         if userID == ownerID { return owner }
-        return adminIDs.contains(userID) ? admin : member
+        return admins.contains(userID) ? admin : member
     }
 
     func encode(into buffer: inout ByteBuffer) {

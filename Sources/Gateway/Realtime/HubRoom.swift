@@ -117,12 +117,7 @@ final class HubRoom {
     /// A presence or typing frame: to every member but the user's own connections (`nil`: to all).
     func broadcast(_ frame: ByteBuffer, except userID: Int64?) {
         for member in members.values where member.connection.identity.userID != userID {
-            if case .joining(var held) = member.phase {
-                held.append((nil, frame, userID))
-                member.phase = .joining(held: held)
-            } else {
-                member.connection.send(frame)
-            }
+            sendOrHold(frame, to: member, fromUser: userID)
         }
     }
 
@@ -130,14 +125,17 @@ final class HubRoom {
     func broadcast(_ frames: RoleFrames) {
         let admins = Set(frames.adminIDs)
         for member in members.values {
-            let userID = member.connection.identity.userID
-            let frame = userID == frames.ownerID ? frames.owner : admins.contains(userID) ? frames.admin : frames.member
-            if case .joining(var held) = member.phase {
-                held.append((nil, frame, nil))
-                member.phase = .joining(held: held)
-            } else {
-                member.connection.send(frame)
-            }
+            sendOrHold(frames.frame(for: member.connection.identity.userID, admins: admins), to: member, fromUser: nil)
+        }
+    }
+
+    /// A frame outside the seq stream: held by a joining member (until `joined` is out), else sent.
+    private func sendOrHold(_ frame: ByteBuffer, to member: Member, fromUser userID: Int64?) {
+        if case .joining(var held) = member.phase {
+            held.append((nil, frame, userID))
+            member.phase = .joining(held: held)
+        } else {
+            member.connection.send(frame)
         }
     }
 

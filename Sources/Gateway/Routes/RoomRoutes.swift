@@ -55,14 +55,14 @@ struct RoomRoutes: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
-        RoomEnvelope(room: RoomJSON(try await visibleRoom(context)))
+        RoomEnvelope(room: RoomJSON(try await rooms.visible(context)))
     }
 
     /// Renames the room or changes its topic; every joined client gets `room_updated`. Checks in
     /// the contract's order: 404, then 403, then the body (400).
     @Sendable func update(_ request: Request, context: GatewayRequestContext) async throws -> RoomEnvelope {
         let identity = try context.requireIdentity()
-        let room = try await visibleRoom(context)
+        let room = try await rooms.visible(context)
         let decision = ParticipantRules.update(
             role: room.role, isOwner: room.ownerID == identity.userID, isPrivate: room.isPrivate, isDirect: room.isDirect
         )
@@ -85,7 +85,7 @@ struct RoomRoutes: Sendable {
 
     @Sendable func close(_ request: Request, context: GatewayRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
-        let room = try await visibleRoom(context)
+        let room = try await rooms.visible(context)
         if case .forbidden(let why) = ParticipantRules.close(isOwner: room.ownerID == identity.userID, isDirect: room.isDirect) {
             throw APIError(.forbidden, why)
         }
@@ -95,22 +95,17 @@ struct RoomRoutes: Sendable {
     }
 
     @Sendable func members(_ request: Request, context: GatewayRequestContext) async throws -> MembersEnvelope {
-        let room = try await visibleRoom(context)
+        let room = try await rooms.visible(context)
         return MembersEnvelope(members: try await presence.members(of: room.id))
     }
 
     @Sendable func messages(_ request: Request, context: GatewayRequestContext) async throws -> MessagesEnvelope {
-        let room = try await visibleRoom(context)  // 404 before 400
+        let room = try await rooms.visible(context)  // 404 before 400
         let limit = try request.limitQuery()
         let afterSeq = try request.nonNegativeQuery("after_seq")
         let beforeSeq = try request.nonNegativeQuery("before_seq")
         let page = try await rooms.messages(roomID: room.id, afterSeq: afterSeq, beforeSeq: beforeSeq, limit: limit)
         return MessagesEnvelope(messages: page.map(MessageJSON.init))
-    }
-
-    /// The room of the path as the caller sees it; 404 if it is unknown, closed, or private to others.
-    private func visibleRoom(_ context: GatewayRequestContext) async throws -> RoomRecord {
-        try await rooms.visible(context)
     }
 }
 

@@ -20,9 +20,6 @@ struct AccessRefreshes {
     private var refreshes: [Int64: Refresh] = [:]
     private var lastToken: UInt64 = 0
 
-    /// Reads in flight or queued.
-    var count: Int { refreshes.count }
-
     /// A change to the room's participants is stored: the token of a read to start now, or `nil`
     /// when one is running (the waiter is served by the read after it).
     mutating func requested(_ roomID: Int64, _ waiter: Waiter) -> UInt64? {

@@ -291,7 +291,7 @@ struct RoomOwnershipStateMachine {
         }
         switch request.kind {
         case .access(let userID):
-            guard case .ready(let room)? = rooms[roomID], room.participants != nil else {
+            guard isPrivate(roomID) else {
                 return actions.append(.reply(target, .done))  // a public room has no participants
             }
             if let token = accessRefreshes.requested(roomID, .init(target: target, userID: userID)) {
@@ -355,7 +355,7 @@ struct RoomOwnershipStateMachine {
     mutating func participantsLoaded(_ roomID: Int64, token: UInt64, _ participants: Set<Int64>) -> [WorkerAction] {
         guard let (waiters, next) = accessRefreshes.finished(roomID, token: token) else { return [] }
         var actions: [WorkerAction] = []
-        guard case .ready(let room)? = rooms[roomID], room.participants != nil else {
+        guard isPrivate(roomID) else {
             refuse(waiters + accessRefreshes.cancel(roomID), into: &actions)
             return actions
         }
@@ -540,6 +540,12 @@ struct RoomOwnershipStateMachine {
     private func isReady(_ roomID: Int64, releasing: Bool) -> Bool {
         guard case .ready(let room)? = rooms[roomID] else { return false }
         return room.releasing == releasing
+    }
+
+    /// `true` if the room is ready and private.
+    private func isPrivate(_ roomID: Int64) -> Bool {
+        guard case .ready(let room)? = rooms[roomID] else { return false }
+        return room.participants != nil
     }
 
     private func admits(_ roomID: Int64, _ userID: Int64) -> Bool {
